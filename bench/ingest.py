@@ -1,0 +1,154 @@
+"""Ingest benchmark: the embedded store against raw ``sqlite3.executemany`` of the same rows.
+
+Run: ``python bench/ingest.py [--cis 100000] [--rels-per-ci 3] [--repeat 3]``
+
+Everything is measured in one process on one generated graph, and reported as ratios against
+the baseline measured in the same run (absolute times on shared machines are noise):
+
+- baseline: ``executemany`` of the same (id, kind, doc) and (source, type, target, doc) rows,
+  serialised beforehand, into two keyed tables in one transaction, same pragmas, no history.
+- store: ``load_records`` of validated models into a fresh :class:`EmbeddedStore`: whole-input
+  validation, planning, JSON encoding, rows plus audit history, index upkeep, 10k-row batches.
+- file: the same through a JSON graph file (streaming parse + validation + store).
+- reopen: opening the store file (rebuilding the in-memory index from SQLite).
+
+It also prints the resident memory the in-memory index costs per CI (RSS growth on reopen).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import random
+import sqlite3
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import psutil
+
+from cmdbgraph.graphdb import EmbeddedStore
+from cmdbgraph.graphdb import sqlite_sql as sql
+from cmdbgraph.ingest.graphfile import read_graph_files, write_graph_file
+from cmdbgraph.ingest.loader import load_records
+from cmdbgraph.schema import CIData, Relationship
+
+BASE_SCHEMA = """
+CREATE TABLE ci (id TEXT PRIMARY KEY, kind TEXT NOT NULL, doc TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE rel (source TEXT NOT NULL, type TEXT NOT NULL, target TEXT NOT NULL,
+                  doc TEXT NOT NULL, PRIMARY KEY (source, type, target)) WITHOUT ROWID;
+"""
+BASE_CI = "INSERT INTO ci (id, kind, doc) VALUES (?, ?, ?)"
+BASE_REL = "INSERT INTO rel (source, type, target, doc) VALUES (?, ?, ?, ?)"
+KINDS = ("BusinessService", "Service", "API", "Database", "Host", "Datacenter")
+
+
+def layered_graph(n_cis: int, rels_per_ci: float, seed: int = 7) -> tuple[list[CIData], list[Relationship]]:
+    """A deterministic layered DAG: each CI depends on CIs of the next layer down."""
+    rng = random.Random(seed)
+    layers = len(KINDS)
+    per_layer = max(1, n_cis // layers)
+    cis = [
+        CIData(
+            id=f"{KINDS[layer].lower()}-{i:07d}",
+            kind=KINDS[layer],
+            name=f"{KINDS[layer]} {i}",
+            criticality=1 + (i % 4),
+            attributes={"index": i, "layer": layer},
+        )
+        for layer in range(layers)
+        for i in range(per_layer)
+    ]
+    target = int(len(cis) * rels_per_ci)
+    keys: set[tuple[str, str]] = set()
+    rels: list[Relationship] = []
+    while len(rels) < target:
+        layer = rng.randrange(layers - 1)
+        src = cis[layer * per_layer + rng.randrange(per_layer)].id
+        dst = cis[(layer + 1) * per_layer + rng.randrange(per_layer)].id
+        if (src, dst) not in keys:
+            keys.add((src, dst))
+            rels.append(Relationship(source=src, target=dst, type="DEPENDS_ON"))
+    return cis, rels
+
+
+def timed(fn: Callable[[], object]) -> float:
+    gc.collect()
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def baseline(
+    path: Path, ci_rows: list[tuple[str, str, str]], rel_rows: list[tuple[str, str, str, str]]
+) -> None:
+    conn = sqlite3.connect(path, isolation_level=None)
+    for pragma in sql.PRAGMAS:
+        conn.execute(pragma)
+    conn.executescript(BASE_SCHEMA)
+    conn.execute("BEGIN")
+    conn.executemany(BASE_CI, ci_rows)
+    conn.executemany(BASE_REL, rel_rows)
+    conn.execute("COMMIT")
+    conn.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cis", type=int, default=100_000)
+    parser.add_argument("--rels-per-ci", type=float, default=3.0)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    cis, rels = layered_graph(args.cis, args.rels_per_ci)
+    ci_rows = [(c.id, c.kind, c.model_dump_json()) for c in cis]
+    rel_rows = [(r.source, r.type, r.target, r.model_dump_json()) for r in rels]
+    print(f"graph: {len(cis)} CIs, {len(rels)} relationships; {args.repeat} runs each, medians")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        graph_file = work / "graph.json"
+        write_graph_file(graph_file, cis, rels)
+        runs: dict[str, list[float]] = {"baseline": [], "store": [], "file": [], "reopen": []}
+        rss_per_ci = 0.0
+        for run in range(args.repeat):
+            runs["baseline"].append(timed(lambda: baseline(work / f"raw{run}.db", ci_rows, rel_rows)))
+
+            def ingest_store(path: Path = work / f"store{run}.db") -> None:
+                with EmbeddedStore(path) as store:
+                    load_records(store, cis, rels, actor="bench")
+
+            runs["store"].append(timed(ingest_store))
+
+            def ingest_file(path: Path = work / f"file{run}.db") -> None:
+                content = read_graph_files([graph_file])
+                with EmbeddedStore(path) as store:
+                    load_records(store, content.cis, content.relationships, actor="bench")
+
+            runs["file"].append(timed(ingest_file))
+
+            gc.collect()
+            rss_before = psutil.Process().memory_info().rss
+            holder: list[EmbeddedStore] = []
+            runs["reopen"].append(timed(lambda: holder.append(EmbeddedStore(work / f"store{run}.db"))))
+            gc.collect()
+            rss_per_ci = (psutil.Process().memory_info().rss - rss_before) / len(cis)
+            holder[0].close()
+            holder.clear()
+
+    base = statistics.median(runs["baseline"])
+    print(f"{'what':<10} {'median s':>10} {'x baseline':>11}")
+    for name, times in runs.items():
+        median = statistics.median(times)
+        print(f"{name:<10} {median:>10.3f} {median / base:>10.2f}x")
+    print(f"store ingest ratio: {statistics.median(runs['store']) / base:.2f}x (goal <= 3x)")
+    print(
+        f"index memory: {rss_per_ci:.0f} bytes per CI (RSS growth on reopen, "
+        f"{len(rels) / len(cis):.1f} relationships per CI)"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,5 @@
+"""``python -m cmdbgraph.cli``."""
+
+from cmdbgraph.cli.app import main
+
+main()

@@ -1,0 +1,133 @@
+"""The typer application, its global options and the mapping of errors to exit codes.
+
+Exit codes (a stable contract): 0 ok, 1 usage, 2 bad input, 3 not found. With ``--json`` a
+command writes exactly one JSON document to stdout; progress, logs and errors go to stderr.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+import click
+import orjson
+import typer
+from rich.console import Console
+
+from cmdbgraph.graphdb import GraphStore, open_store
+from cmdbgraph.ingest.schema_config import load_registry
+from cmdbgraph.schema import CmdbgraphError, Registry
+from cmdbgraph.settings import Settings
+
+EXIT_USAGE = 1
+
+err_console = Console(stderr=True)
+out_console = Console()
+
+app = typer.Typer(
+    name="cmdbgraph",
+    help="Graph-centric CMDB: dependency graph, impact analysis, service management.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@dataclass
+class CliState:
+    """What the global options chose; commands open the store through it."""
+
+    settings: Settings
+    _registry: Registry | None = None
+    _stores: list[GraphStore] = field(default_factory=list)
+
+    @property
+    def registry(self) -> Registry:
+        if self._registry is None:
+            self._registry = load_registry(self.settings.kinds_file)
+        return self._registry
+
+    def open_store(self) -> GraphStore:
+        store = open_store(self.settings.store, self.registry)
+        self._stores.append(store)
+        return store
+
+    def close(self) -> None:
+        for store in self._stores:
+            store.close()
+        self._stores.clear()
+
+
+@app.callback()
+def _global_options(
+    ctx: typer.Context,
+    store: Annotated[
+        str | None,
+        typer.Option(
+            "--store",
+            help="Store URI: a file path or sqlite:///path [env CMDBGRAPH_STORE; default ./cmdbgraph.db]",
+        ),
+    ] = None,
+    kinds_file: Annotated[
+        Path | None,
+        typer.Option("--kinds", help="YAML/JSON file of user kinds [env CMDBGRAPH_KINDS_FILE]"),
+    ] = None,
+    actor: Annotated[
+        str | None, typer.Option("--actor", help="Author recorded in history [env CMDBGRAPH_ACTOR]")
+    ] = None,
+) -> None:
+    overrides: dict[str, Any] = {}
+    if store is not None:
+        overrides["store"] = store
+    if kinds_file is not None:
+        overrides["kinds_file"] = kinds_file
+    if actor is not None:
+        overrides["actor"] = actor
+    state = CliState(settings=Settings(**overrides))
+    ctx.obj = state
+    ctx.call_on_close(state.close)
+
+
+def state_of(ctx: typer.Context) -> CliState:
+    """The CLI state the global callback stored on the context."""
+    state = ctx.obj
+    assert isinstance(state, CliState)
+    return state
+
+
+def emit_json(document: Any) -> None:
+    """Write one JSON document to stdout."""
+    sys.stdout.write(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n")
+    sys.stdout.flush()
+
+
+def report_error(exc: CmdbgraphError) -> None:
+    """Print a user-facing error (with its stable code) to stderr."""
+    err_console.print(f"[bold red]error[/] [{exc.code}]: ", end="", highlight=False)
+    err_console.print(str(exc), markup=False, highlight=False)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI and map outcomes onto the documented exit codes."""
+    # commands register themselves on import
+    from cmdbgraph.cli import graph_commands  # noqa: F401
+
+    try:
+        result = app(args=argv, standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.exceptions.UsageError as exc:
+        exc.show()
+        sys.exit(EXIT_USAGE)
+    except click.exceptions.Abort:
+        err_console.print("aborted")
+        sys.exit(EXIT_USAGE)
+    except CmdbgraphError as exc:
+        report_error(exc)
+        sys.exit(exc.exit_code)
+    except ValueError as exc:
+        err_console.print(f"[bold red]error[/] [BAD_INPUT]: {exc}", highlight=False)
+        sys.exit(2)
+    sys.exit(result if isinstance(result, int) else 0)

@@ -1,0 +1,247 @@
+"""Graph commands: demo, import, export, show, stats, history."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from cmdbgraph.cli.app import app, emit_json, err_console, out_console, state_of
+from cmdbgraph.cli.render import ci_panel, history_table, neighbour_table, result_summary
+from cmdbgraph.graphdb import Direction, WriteResult
+from cmdbgraph.ingest.demo import DEMO_MAX_SIZE, DEMO_MIN_SIZE, iter_enterprise
+from cmdbgraph.ingest.graphfile import read_graph_files, write_graph_file
+from cmdbgraph.ingest.loader import load_records
+from cmdbgraph.schema import CIData, Relationship
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout")]
+
+
+@contextmanager
+def progress_bar(description: str) -> Iterator[Callable[[int, int], None]]:
+    """A rich progress bar on stderr; yields ``update(done, total)``."""
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err_console, transient=False) as progress:
+        task = progress.add_task(description, total=None)
+
+        def update(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        yield update
+
+
+def _result_json(result: WriteResult) -> dict[str, Any]:
+    return {
+        "dry_run": result.dry_run,
+        "seq": result.seq,
+        "cis": {
+            "added": len(result.created_cis),
+            "changed": len(result.changed_cis),
+            "unchanged": result.unchanged_cis,
+            "removed": 0,
+        },
+        "relationships": {
+            "added": len(result.created_relationships),
+            "changed": len(result.changed_relationships),
+            "unchanged": result.unchanged_relationships,
+            "removed": 0,
+        },
+        "added_cis": result.created_cis[:100],
+        "changed_cis": result.changed_cis[:100],
+    }
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    size: Annotated[
+        int, typer.Option(min=DEMO_MIN_SIZE, max=DEMO_MAX_SIZE, help="Approximate number of CIs")
+    ] = 2000,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same company)")] = 42,
+    batch_size: Annotated[
+        int | None, typer.Option(min=1, help="Write in transactions of about N records (default: one)")
+    ] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Generate a deterministic demo enterprise into the store."""
+    state = state_of(ctx)
+    store = state.open_store()
+    cis: list[CIData] = []
+    rels: list[Relationship] = []
+    with progress_bar("generating") as update:
+        for n, record in enumerate(iter_enterprise(size, seed), 1):
+            (cis if isinstance(record, CIData) else rels).append(record)  # type: ignore[arg-type]
+            if n % 10_000 == 0:
+                update(n, n)
+        update(len(cis) + len(rels), len(cis) + len(rels))
+    with progress_bar("writing") as update:
+        result = load_records(
+            store,
+            cis,
+            rels,
+            actor=state.settings.audit_actor(),
+            source="demo",
+            batch_size=batch_size,
+            progress=update,
+        )
+    if json_out:
+        emit_json(_result_json(result))
+    else:
+        out_console.print(result_summary(result, f"demo enterprise (size {size}, seed {seed})"))
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(help="Graph files (JSON or YAML)")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the diff, write nothing")] = False,
+    source: Annotated[str | None, typer.Option(help="Provenance source name")] = None,
+    batch_size: Annotated[
+        int | None, typer.Option(min=1, help="Write in transactions of about N records (default: one)")
+    ] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Import graph files idempotently: validate everything, then write in batches."""
+    state = state_of(ctx)
+    with err_console.status("reading and validating"):
+        content = read_graph_files(paths)
+    store = state.open_store()
+    with progress_bar("importing") as update:
+        result = load_records(
+            store,
+            content.cis,
+            content.relationships,
+            actor=state.settings.audit_actor(),
+            source=source or f"file:{paths[0].name}",
+            batch_size=batch_size,
+            dry_run=dry_run,
+            origin=content.origin,
+            progress=update,
+        )
+    if json_out:
+        emit_json(_result_json(result))
+    else:
+        title = "dry run: nothing written" if dry_run else "imported"
+        out_console.print(result_summary(result, title))
+
+
+@app.command()
+def export(
+    ctx: typer.Context,
+    path: Annotated[Path | None, typer.Argument(help="Output file (stdout when omitted)")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", help="json or yaml (default: by suffix)")] = None,
+) -> None:
+    """Export the whole graph as a canonical graph file."""
+    store = state_of(ctx).open_store()
+    chosen = fmt or ("yaml" if path is not None and path.suffix in (".yaml", ".yml") else "json")
+    if chosen not in ("json", "yaml"):
+        raise typer.BadParameter("--format must be json or yaml")
+    target = path if path is not None else sys.stdout.buffer
+    write_graph_file(
+        target, store.iter_cis(), store.iter_relationships(), "yaml" if chosen == "yaml" else "json"
+    )
+    if path is not None:
+        counts = store.counts()
+        err_console.print(f"wrote {counts.cis} CIs and {counts.relationships} relationships to {path}")
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    ci_id: Annotated[str, typer.Argument(help="CI id")],
+    reveal: Annotated[bool, typer.Option(help="Show sensitive attributes")] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Show one CI, its attributes and its relationships."""
+    state = state_of(ctx)
+    store = state.open_store()
+    ci = store.get_ci(ci_id)
+    neighbours = store.neighbours(ci_id, Direction.BOTH)
+    spec = state.registry.kinds.get(ci.kind)
+    hidden = set() if reveal or spec is None else set(spec.sensitive_attributes)
+    if json_out:
+        doc = ci.model_dump(mode="json")
+        doc["attributes"] = {k: ("***" if k in hidden else v) for k, v in ci.attributes.items()}
+        doc["relationships"] = [
+            {
+                "direction": n.direction,
+                "type": n.relationship.type,
+                "ci": n.ci.id,
+                "optional": n.relationship.optional,
+                "redundancy_group": n.relationship.redundancy_group,
+            }
+            for n in neighbours
+        ]
+        emit_json(doc)
+        return
+    out_console.print(ci_panel(ci, hidden))
+    out_console.print(neighbour_table(neighbours))
+
+
+@app.command()
+def stats(ctx: typer.Context, json_out: JsonOpt = False) -> None:
+    """Counts of CIs by kind and status, and relationships by type."""
+    counts = state_of(ctx).open_store().counts()
+    if json_out:
+        emit_json(
+            {
+                "cis": counts.cis,
+                "relationships": counts.relationships,
+                "by_kind": counts.by_kind,
+                "by_status": counts.by_status,
+                "by_rel_type": counts.by_rel_type,
+                "last_seq": counts.last_seq,
+            }
+        )
+        return
+    table = Table(title=f"{counts.cis} CIs, {counts.relationships} relationships (change #{counts.last_seq})")
+    table.add_column("kind")
+    table.add_column("CIs", justify="right")
+    for kind, n in counts.by_kind.items():
+        table.add_row(kind, str(n))
+    rel_table = Table(title="relationships")
+    rel_table.add_column("type")
+    rel_table.add_column("count", justify="right")
+    for rel_type, n in counts.by_rel_type.items():
+        rel_table.add_row(rel_type, str(n))
+    out_console.print(table)
+    out_console.print(rel_table)
+    out_console.print("status: " + ", ".join(f"{k} {v}" for k, v in counts.by_status.items()))
+
+
+@app.command()
+def history(
+    ctx: typer.Context,
+    ci_id: Annotated[str, typer.Argument(help="CI id")],
+    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 50,
+    json_out: JsonOpt = False,
+) -> None:
+    """The audit history of a CI and its relationships, newest first."""
+    entries = state_of(ctx).open_store().history(ci_id, limit=limit)
+    if json_out:
+        emit_json(
+            {
+                "ci": ci_id,
+                "entries": [
+                    {
+                        "seq": e.seq,
+                        "at": e.at.isoformat(),
+                        "actor": e.actor,
+                        "entity": e.entity,
+                        "key": e.key if isinstance(e.key, str) else list(e.key),
+                        "op": e.op,
+                        "before": e.before,
+                        "after": e.after,
+                    }
+                    for e in entries
+                ],
+            }
+        )
+        return
+    out_console.print(history_table(ci_id, entries))

@@ -1,0 +1,1 @@
+"""GraphQL API: strawberry schema, auth, limits, starlette app (issue 6)."""

@@ -1,0 +1,1 @@
+"""Analysis engine: pure functions over in-memory graph snapshots (issue 3)."""

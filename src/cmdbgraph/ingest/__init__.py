@@ -1,0 +1,1 @@
+"""Getting data in and out: graph files and the demo enterprise."""

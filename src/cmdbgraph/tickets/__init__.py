@@ -1,0 +1,1 @@
+"""Service management on the graph: tickets, changes, knowledge, catalog (issue 5)."""

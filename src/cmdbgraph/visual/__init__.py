@@ -1,0 +1,1 @@
+"""Interactive dependency maps (issue 7)."""
