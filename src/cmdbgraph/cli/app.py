@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import orjson
 import typer
 from rich.console import Console
@@ -49,8 +48,9 @@ class CliState:
             self._registry = load_registry(self.settings.kinds_file)
         return self._registry
 
-    def open_store(self) -> GraphStore:
-        store = open_store(self.settings.store, self.registry)
+    def open_store(self, *, create: bool = False) -> GraphStore:
+        """Open the chosen store; only commands that write pass ``create=True``."""
+        store = open_store(self.settings.store, self.registry, create=create)
         self._stores.append(store)
         return store
 
@@ -104,9 +104,10 @@ def emit_json(document: Any) -> None:
 
 
 def report_error(exc: CmdbgraphError) -> None:
-    """Print a user-facing error (with its stable code) to stderr."""
+    """Print a user-facing error (with its stable code) to stderr, unwrapped so that every
+    problem line (file, record, field, code) stays on one greppable line."""
     err_console.print(f"[bold red]error[/] [{exc.code}]: ", end="", highlight=False)
-    err_console.print(str(exc), markup=False, highlight=False)
+    err_console.print(str(exc), markup=False, highlight=False, soft_wrap=True)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -116,18 +117,23 @@ def main(argv: list[str] | None = None) -> None:
 
     try:
         result = app(args=argv, standalone_mode=False)
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except click.exceptions.UsageError as exc:
-        exc.show()
-        sys.exit(EXIT_USAGE)
-    except click.exceptions.Abort:
+    except typer.Abort:
         err_console.print("aborted")
+        sys.exit(EXIT_USAGE)
+    except typer.TyperException as exc:  # usage errors: unknown command, bad option value ...
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            err_console.print(f"usage error: {exc.format_message()}", markup=False, soft_wrap=True)
         sys.exit(EXIT_USAGE)
     except CmdbgraphError as exc:
         report_error(exc)
         sys.exit(exc.exit_code)
     except ValueError as exc:
-        err_console.print(f"[bold red]error[/] [BAD_INPUT]: {exc}", highlight=False)
+        err_console.print("[bold red]error[/] [BAD_INPUT]: ", end="", highlight=False)
+        err_console.print(str(exc), markup=False, highlight=False, soft_wrap=True)
         sys.exit(2)
     sys.exit(result if isinstance(result, int) else 0)

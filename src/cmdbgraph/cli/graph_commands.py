@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from cmdbgraph.cli.app import app, emit_json, err_console, out_console, state_of
-from cmdbgraph.cli.render import ci_panel, history_table, neighbour_table, result_summary
+from cmdbgraph.cli.render import change_list, ci_panel, history_table, neighbour_table, result_summary
 from cmdbgraph.graphdb import Direction, WriteResult
 from cmdbgraph.ingest.demo import DEMO_MAX_SIZE, DEMO_MIN_SIZE, iter_enterprise
 from cmdbgraph.ingest.graphfile import read_graph_files, write_graph_file
@@ -71,7 +71,7 @@ def demo(
 ) -> None:
     """Generate a deterministic demo enterprise into the store."""
     state = state_of(ctx)
-    store = state.open_store()
+    store = state.open_store(create=True)
     cis: list[CIData] = []
     rels: list[Relationship] = []
     with progress_bar("generating") as update:
@@ -111,7 +111,7 @@ def import_(
     state = state_of(ctx)
     with err_console.status("reading and validating"):
         content = read_graph_files(paths)
-    store = state.open_store()
+    store = state.open_store(create=True)
     with progress_bar("importing") as update:
         result = load_records(
             store,
@@ -129,6 +129,8 @@ def import_(
     else:
         title = "dry run: nothing written" if dry_run else "imported"
         out_console.print(result_summary(result, title))
+        if dry_run:
+            out_console.print(change_list(result))
 
 
 @app.command()
@@ -138,10 +140,10 @@ def export(
     fmt: Annotated[str | None, typer.Option("--format", help="json or yaml (default: by suffix)")] = None,
 ) -> None:
     """Export the whole graph as a canonical graph file."""
-    store = state_of(ctx).open_store()
     chosen = fmt or ("yaml" if path is not None and path.suffix in (".yaml", ".yml") else "json")
     if chosen not in ("json", "yaml"):
         raise typer.BadParameter("--format must be json or yaml")
+    store = state_of(ctx).open_store()
     target = path if path is not None else sys.stdout.buffer
     write_graph_file(
         target, store.iter_cis(), store.iter_relationships(), "yaml" if chosen == "yaml" else "json"
@@ -200,12 +202,16 @@ def stats(ctx: typer.Context, json_out: JsonOpt = False) -> None:
             }
         )
         return
-    table = Table(title=f"{counts.cis} CIs, {counts.relationships} relationships (change #{counts.last_seq})")
+    out_console.print(
+        f"[bold]{counts.cis}[/] CIs, [bold]{counts.relationships}[/] relationships, "
+        f"last change #{counts.last_seq}"
+    )
+    table = Table(title="CIs by kind")
     table.add_column("kind")
     table.add_column("CIs", justify="right")
     for kind, n in counts.by_kind.items():
         table.add_row(kind, str(n))
-    rel_table = Table(title="relationships")
+    rel_table = Table(title="relationships by type")
     rel_table.add_column("type")
     rel_table.add_column("count", justify="right")
     for rel_type, n in counts.by_rel_type.items():
@@ -220,10 +226,22 @@ def history(
     ctx: typer.Context,
     ci_id: Annotated[str, typer.Argument(help="CI id")],
     limit: Annotated[int, typer.Option(min=1, max=10_000)] = 50,
+    reveal: Annotated[bool, typer.Option(help="Show sensitive attributes")] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """The audit history of a CI and its relationships, newest first."""
-    entries = state_of(ctx).open_store().history(ci_id, limit=limit)
+    state = state_of(ctx)
+    entries = state.open_store().history(ci_id, limit=limit)
+
+    def masked(doc: dict[str, Any] | None, entity: str) -> dict[str, Any] | None:
+        """A CI document with its kind's sensitive attributes shown as ``***`` (as in show)."""
+        if doc is None or reveal or entity != "ci" or not isinstance(doc.get("attributes"), dict):
+            return doc
+        spec = state.registry.kinds.get(str(doc.get("kind")))
+        hidden = set() if spec is None else spec.sensitive_attributes
+        attributes = {k: ("***" if k in hidden else v) for k, v in doc["attributes"].items()}
+        return {**doc, "attributes": attributes}
+
     if json_out:
         emit_json(
             {
@@ -236,8 +254,8 @@ def history(
                         "entity": e.entity,
                         "key": e.key if isinstance(e.key, str) else list(e.key),
                         "op": e.op,
-                        "before": e.before,
-                        "after": e.after,
+                        "before": masked(e.before, e.entity),
+                        "after": masked(e.after, e.entity),
                     }
                     for e in entries
                 ],

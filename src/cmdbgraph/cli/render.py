@@ -108,3 +108,22 @@ def result_summary(result: WriteResult, title: str) -> Table:
         str(len(result.deleted_relationships)),
     )
     return table
+
+
+def change_list(result: WriteResult, shown: int = 20) -> Text:
+    """The first ``shown`` ids of what a (dry-run) import would add or change."""
+    text = Text()
+    sections = (
+        ("add CI", result.created_cis),
+        ("change CI", result.changed_cis),
+        ("add relationship", [f"{s} -[{t}]-> {b}" for s, t, b in result.created_relationships]),
+        ("change relationship", [f"{s} -[{t}]-> {b}" for s, t, b in result.changed_relationships]),
+    )
+    for label, items in sections:
+        for item in items[:shown]:
+            text.append(f"  {label}: ", style="bold").append(f"{item}\n")
+        if len(items) > shown:
+            text.append(f"  ... and {len(items) - shown} more ({label})\n", style="dim")
+    if not text:
+        text.append("  nothing would change (nothing is ever removed by an import)\n")
+    return text

@@ -9,7 +9,7 @@ back to the file.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -83,6 +83,7 @@ def plan_batch(batch: Batch, index: GraphIndex, registry: Registry, *, source: s
     check_ci = registry.check_ci
     upserted: dict[str, tuple[int, CIData]] = {}
     final_ci: dict[str, CI] = {}
+    ci_writes: dict[str, tuple[CI, CI | None]] = {}  # by id: a retire replaces an upsert's write
     for i, content in enumerate(batch.upsert_cis):
         bad = check_ci(content)
         if bad:
@@ -107,7 +108,7 @@ def plan_batch(batch: Batch, index: GraphIndex, registry: Registry, *, source: s
             continue
         stored = _stored(content, before, fresh, source, now)
         final_ci[ci_id] = stored
-        plan.ci_writes.append((stored, before))
+        ci_writes[ci_id] = (stored, before)
         (result.changed_cis if before is not None else result.created_cis).append(ci_id)
 
     deleted_cis = set(batch.delete_cis)
@@ -156,11 +157,15 @@ def plan_batch(batch: Batch, index: GraphIndex, registry: Registry, *, source: s
         plan.rel_writes.append((rel, before_rel))
         (result.changed_relationships if before_rel is not None else result.created_relationships).append(key)
 
-    rel_deleted: set[RelKey] = set()
+    # explicit deletes first, then the relationships of deleted CIs (cascade), in a stable order
+    rel_deleted: dict[RelKey, None] = {}
     for key in batch.delete_relationships:
         if key not in index_rels:
             raise RelationshipNotFound(*key)
-        rel_deleted.add(key)
+        rel_deleted[key] = None
+    for ci_id in dict.fromkeys(batch.delete_cis):
+        for cascaded in sorted(r.key for r in index.relationships_of(ci_id)):
+            rel_deleted.setdefault(cascaded)
 
     problems.extend(_group_problems(index, registry, rel_upserts, rel_deleted, deleted_cis))
     if problems:
@@ -174,27 +179,27 @@ def plan_batch(batch: Batch, index: GraphIndex, registry: Registry, *, source: s
             continue
         before = index.cis.get(ci_id)
         retired = _stored(current.model_copy(update={"status": Status.RETIRED}), before, fresh, source, now)
-        if ci_id in final_ci:
-            plan.ci_writes = [(c, b) if c.id != ci_id else (retired, b) for c, b in plan.ci_writes]
-        else:
-            plan.ci_writes.append((retired, before))
+        ci_writes[ci_id] = (retired, before)
         final_ci[ci_id] = retired
         result.retired_cis.append(ci_id)
 
-    for key in dict.fromkeys(batch.delete_relationships):
-        plan.rel_deletes.append(index.rels[key])
+    for key in rel_deleted:
+        plan.rel_deletes.append(index_rels[key])
         result.deleted_relationships.append(key)
+    for ci_id in deleted_cis:
+        ci_writes.pop(ci_id, None)
+    if deleted_cis or result.retired_cis:  # report each CI once, by its final outcome
+        retired_ids = set(result.retired_cis)
+        result.created_cis = [i for i in result.created_cis if i not in deleted_cis]
+        result.changed_cis = [i for i in result.changed_cis if i not in deleted_cis and i not in retired_ids]
+        result.retired_cis = [i for i in result.retired_cis if i not in deleted_cis]
+    plan.ci_writes = list(ci_writes.values())
     for ci_id in dict.fromkeys(batch.delete_cis):
-        for rel in sorted(index.relationships_of(ci_id), key=lambda r: r.key):
-            if rel.key not in rel_deleted:
-                rel_deleted.add(rel.key)
-                plan.rel_deletes.append(rel)
-                result.deleted_relationships.append(rel.key)
-        before = index.cis.get(ci_id)
-        plan.ci_writes = [(c, b) for c, b in plan.ci_writes if c.id != ci_id]
+        before = index_cis.get(ci_id)
         if before is not None:
             plan.ci_deletes.append(before)
             result.deleted_cis.append(ci_id)
+    result.changes = len(plan.ci_writes) + len(plan.ci_deletes) + len(plan.rel_writes) + len(plan.rel_deletes)
     return plan
 
 
@@ -202,7 +207,7 @@ def _group_problems(
     index: GraphIndex,
     registry: Registry,
     rel_upserts: dict[RelKey, tuple[int, Relationship]],
-    rel_deleted: set[RelKey],
+    rel_deleted: Mapping[RelKey, None],
     deleted_cis: set[str],
 ) -> Iterable[Problem]:
     """Problems of every redundancy group whose membership this batch touches."""

@@ -10,9 +10,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from cmdbgraph.graphdb.embedded import EmbeddedStore
 from cmdbgraph.graphdb.store import GraphStore
-from cmdbgraph.schema import DEFAULT_REGISTRY, InvalidInput, Registry, StoreUnavailable
+from cmdbgraph.schema import DEFAULT_REGISTRY, InvalidInput, Registry, StoreNotFound, StoreUnavailable
 
 NEO4J_SCHEMES = ("neo4j://", "neo4j+s://", "neo4j+ssc://", "bolt://", "bolt+s://", "bolt+ssc://")
 
@@ -28,8 +30,13 @@ def embedded_path(uri: str) -> str:
     return uri
 
 
-def open_store(uri: str, registry: Registry = DEFAULT_REGISTRY) -> GraphStore:
-    """Open the store ``uri`` names (creating an embedded store file if needed)."""
+def open_store(uri: str, registry: Registry = DEFAULT_REGISTRY, *, create: bool = True) -> GraphStore:
+    """Open the store ``uri`` names. An embedded store file is created when missing if
+    ``create``; otherwise a missing file raises :class:`StoreNotFound` (so a mistyped path in a
+    read-only command is reported instead of silently creating an empty store)."""
     if uri.startswith(NEO4J_SCHEMES):
         raise StoreUnavailable(f"the Neo4j store is not available in this version ({uri})")
-    return EmbeddedStore(embedded_path(uri), registry)
+    path = Path(embedded_path(uri))
+    if not create and not path.exists():
+        raise StoreNotFound(f"no store at {path} (create one with 'cmdbgraph demo' or 'cmdbgraph import')")
+    return EmbeddedStore(path, registry)

@@ -223,6 +223,6 @@ def encode_cursor(ci_id: str) -> str:
 def decode_cursor(cursor: str) -> str:
     """The id a cursor points after; ``ValueError`` for a cursor this store did not make."""
     try:
-        return base64.urlsafe_b64decode(cursor.encode()).decode()
+        return base64.b64decode(cursor.encode(), altchars=b"-_", validate=True).decode()
     except (ValueError, UnicodeDecodeError):
         raise ValueError(f"invalid cursor {cursor!r}") from None

@@ -79,20 +79,9 @@ class WriteResult:
     changed_relationships: list[RelKey] = field(default_factory=list)
     unchanged_relationships: int = 0
     deleted_relationships: list[RelKey] = field(default_factory=list)
+    changes: int = 0
+    """Number of history entries this batch wrote (or would write)."""
     dry_run: bool = False
-
-    @property
-    def changes(self) -> int:
-        """Number of history entries this batch wrote (or would write)."""
-        return (
-            len(self.created_cis)
-            + len(self.changed_cis)
-            + len(self.retired_cis)
-            + len(self.deleted_cis)
-            + len(self.created_relationships)
-            + len(self.changed_relationships)
-            + len(self.deleted_relationships)
-        )
 
     def merge(self, other: WriteResult) -> None:
         """Add ``other``'s outcome to this one (for multi-batch imports)."""
@@ -106,6 +95,7 @@ class WriteResult:
         self.changed_relationships += other.changed_relationships
         self.unchanged_relationships += other.unchanged_relationships
         self.deleted_relationships += other.deleted_relationships
+        self.changes += other.changes
 
 
 @dataclass(frozen=True)

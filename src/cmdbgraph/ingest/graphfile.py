@@ -63,17 +63,27 @@ def detect_format(path: Path) -> Format:
     return "json" if head[:1] in (b"{", b"[") else "yaml"
 
 
+# pydantic error types with a code (and the field they concern) of their own
+_SPECIFIC = {
+    "missing": ("MISSING_FIELD", None),
+    "extra_forbidden": ("UNKNOWN_FIELD", None),
+    "self_loop": ("SELF_LOOP", "target"),
+    "min_up_without_group": ("MIN_UP_WITHOUT_GROUP", "min_up"),
+}
+
+
 def _problems_of(exc: ValidationError, where: str) -> list[Problem]:
     problems = []
     for err in exc.errors():
         loc = ".".join(str(p) for p in err["loc"])
-        code = {"missing": "MISSING_FIELD", "extra_forbidden": "UNKNOWN_FIELD"}.get(
-            err["type"], "INVALID_FIELD"
-        )
-        message = err["msg"]
-        if err["type"] not in ("missing", "extra_forbidden"):
+        code, field = _SPECIFIC.get(err["type"], ("INVALID_FIELD", None))
+        message = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            message = "unknown field (not part of the graph file format)"
+        # a record-level error (empty loc) would echo the whole record: leave the input out
+        if err["type"] not in _SPECIFIC and err["loc"]:
             message += f" (got {err['input']!r})"
-        problems.append(Problem(code, message, where=where, field=loc))
+        problems.append(Problem(code, message, where=where, field=field or loc))
     return problems
 
 
@@ -120,13 +130,14 @@ class _Reader:
                 for i, raw in enumerate(ijson.items(fh, f"{section}.item", use_float=True)):
                     self.record(section, i, raw, label)
         except ijson.JSONError as exc:
-            raise _shape(label, f"malformed JSON: {exc}", code="MALFORMED_FILE") from None
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "parse error"
+            raise _shape(label, f"malformed JSON: {reason}", code="MALFORMED_FILE") from None
 
     def read_yaml(self, fh: IO[bytes], label: str) -> None:
         try:
             doc = yaml.load(fh, Loader=yaml.CSafeLoader)
         except yaml.YAMLError as exc:
-            raise _shape(label, f"malformed YAML: {exc}", code="MALFORMED_FILE") from None
+            raise _shape(label, f"malformed YAML: {_one_line(exc)}", code="MALFORMED_FILE") from None
         if doc is None:
             doc = {}
         if not isinstance(doc, dict):
@@ -135,11 +146,21 @@ class _Reader:
             if key not in SECTIONS:
                 raise _shape(label, f"unknown top-level key {key!r} (expected {SECTIONS})")
         for section in SECTIONS:
-            records = doc.get(section) or []
+            records = doc.get(section)
+            if records is None:  # ``cis:`` with no value: an empty section
+                records = []
             if not isinstance(records, list):
                 raise _shape(label, f"'{section}' must be a list")
             for i, raw in enumerate(records):
                 self.record(section, i, raw, label)
+
+
+def _one_line(exc: yaml.YAMLError) -> str:
+    """A YAML error as one line: the problem and where (line, column)."""
+    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
+        mark = exc.problem_mark
+        return f"{exc.problem} (line {mark.line + 1}, column {mark.column + 1})"
+    return " ".join(str(exc).split())
 
 
 def _shape(label: str, message: str, code: str = "INVALID_FILE") -> InvalidInput:

@@ -17,7 +17,8 @@ def load_registry(path: Path | None) -> Registry:
     if path is None:
         return DEFAULT_REGISTRY
     try:
-        doc = yaml.load(path.read_bytes(), Loader=yaml.CSafeLoader)
+        with path.open("rb") as fh:
+            doc = yaml.load(fh, Loader=yaml.CSafeLoader)
     except OSError as exc:
         raise InvalidInput.one(
             "INVALID_SCHEMA_CONFIG", f"cannot read: {exc.strerror}", where=str(path)

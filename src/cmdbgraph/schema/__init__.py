@@ -12,6 +12,7 @@ from cmdbgraph.schema.errors import (
     Problem,
     RelationshipNotFound,
     StoreError,
+    StoreNotFound,
     StoreUnavailable,
 )
 from cmdbgraph.schema.kinds import BUILTIN_KINDS, AttributeSpec, KindSpec
@@ -47,6 +48,7 @@ __all__ = [
     "RelationshipNotFound",
     "Status",
     "StoreError",
+    "StoreNotFound",
     "StoreUnavailable",
     "parse_min_up",
     "required_up",

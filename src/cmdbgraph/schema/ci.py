@@ -65,7 +65,7 @@ class CIData(BaseModel):
     id: CIId
     kind: str
     name: str = ""
-    criticality: int = Field(default=3, ge=1, le=4)
+    criticality: int = Field(default=3, ge=1, le=4, strict=True)
     status: Status = Status.OPERATIONAL
     attributes: dict[str, JsonValue] = Field(default_factory=dict)
 

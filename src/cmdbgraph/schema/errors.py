@@ -6,7 +6,8 @@
     ├── InvalidInput                code BAD_INPUT           exit 2   (carries Problems)
     ├── NotFound                    code NOT_FOUND           exit 3
     │   ├── CINotFound              code CI_NOT_FOUND
-    │   └── RelationshipNotFound    code RELATIONSHIP_NOT_FOUND
+    │   ├── RelationshipNotFound    code RELATIONSHIP_NOT_FOUND
+    │   └── StoreNotFound           code STORE_NOT_FOUND
     └── StoreError                  code STORE_ERROR         exit 1
         └── StoreUnavailable        code STORE_UNAVAILABLE
 
@@ -91,6 +92,12 @@ class RelationshipNotFound(NotFound):
     def __init__(self, source: str, rel_type: str, target: str) -> None:
         self.key = (source, rel_type, target)
         super().__init__(f"no relationship {source!r} -[{rel_type}]-> {target!r}")
+
+
+class StoreNotFound(NotFound):
+    """The store a read-only command names does not exist."""
+
+    code = "STORE_NOT_FOUND"
 
 
 class StoreError(CmdbgraphError):

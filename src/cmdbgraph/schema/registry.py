@@ -65,7 +65,7 @@ class Registry:
                 [
                     Problem(
                         "INVALID_SCHEMA_CONFIG",
-                        e["msg"],
+                        e["msg"].removeprefix("Value error, "),
                         where=where,
                         field=".".join(str(p) for p in e["loc"]),
                     )

@@ -29,6 +29,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from cmdbgraph.schema.ci import CIId, check_attribute_names
 
@@ -137,7 +138,7 @@ class Relationship(BaseModel):
     source: CIId
     target: CIId
     type: str
-    optional: bool = False
+    optional: bool = Field(default=False, strict=True)
     redundancy_group: GroupName | None = None
     min_up: int | str | None = None
     attributes: dict[str, JsonValue] = Field(default_factory=dict)
@@ -162,9 +163,11 @@ class Relationship(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> Relationship:
         if self.source == self.target:
-            raise ValueError(f"a CI cannot relate to itself ({self.source!r})")
+            raise PydanticCustomError(
+                "self_loop", "a CI cannot relate to itself ('{ci}')", {"ci": self.source}
+            )
         if self.min_up is not None and self.redundancy_group is None:
-            raise ValueError("min_up needs a redundancy_group")
+            raise PydanticCustomError("min_up_without_group", "min_up needs a redundancy_group")
         return self
 
     @property
