@@ -25,6 +25,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import psutil
@@ -95,6 +96,30 @@ def baseline(
     conn.close()
 
 
+def ingest_models(path: Path, cis: list[CIData], rels: list[Relationship]) -> None:
+    with EmbeddedStore(path) as store:
+        load_records(store, cis, rels, actor="bench")
+
+
+def ingest_file(path: Path, graph_file: Path) -> None:
+    content = read_graph_files([graph_file])
+    with EmbeddedStore(path) as store:
+        load_records(store, content.cis, content.relationships, actor="bench")
+
+
+def reopen(path: Path) -> tuple[float, int]:
+    """Seconds to open the store (index rebuild) and the RSS it added."""
+    gc.collect()
+    rss_before = psutil.Process().memory_info().rss
+    start = time.perf_counter()
+    store = EmbeddedStore(path)
+    seconds = time.perf_counter() - start
+    gc.collect()
+    growth = psutil.Process().memory_info().rss - rss_before
+    store.close()
+    return seconds, growth
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cis", type=int, default=100_000)
@@ -114,29 +139,13 @@ def main() -> None:
         runs: dict[str, list[float]] = {"baseline": [], "store": [], "file": [], "reopen": []}
         rss_per_ci = 0.0
         for run in range(args.repeat):
-            runs["baseline"].append(timed(lambda: baseline(work / f"raw{run}.db", ci_rows, rel_rows)))
-
-            def ingest_store(path: Path = work / f"store{run}.db") -> None:
-                with EmbeddedStore(path) as store:
-                    load_records(store, cis, rels, actor="bench")
-
-            runs["store"].append(timed(ingest_store))
-
-            def ingest_file(path: Path = work / f"file{run}.db") -> None:
-                content = read_graph_files([graph_file])
-                with EmbeddedStore(path) as store:
-                    load_records(store, content.cis, content.relationships, actor="bench")
-
-            runs["file"].append(timed(ingest_file))
-
-            gc.collect()
-            rss_before = psutil.Process().memory_info().rss
-            holder: list[EmbeddedStore] = []
-            runs["reopen"].append(timed(lambda: holder.append(EmbeddedStore(work / f"store{run}.db"))))
-            gc.collect()
-            rss_per_ci = (psutil.Process().memory_info().rss - rss_before) / len(cis)
-            holder[0].close()
-            holder.clear()
+            raw_path, store_path, file_path = (work / f"{name}{run}.db" for name in ("raw", "store", "file"))
+            runs["baseline"].append(timed(partial(baseline, raw_path, ci_rows, rel_rows)))
+            runs["store"].append(timed(partial(ingest_models, store_path, cis, rels)))
+            runs["file"].append(timed(partial(ingest_file, file_path, graph_file)))
+            seconds, rss_growth = reopen(store_path)
+            runs["reopen"].append(seconds)
+            rss_per_ci = rss_growth / len(cis)
 
     base = statistics.median(runs["baseline"])
     print(f"{'what':<10} {'median s':>10} {'x baseline':>11}")

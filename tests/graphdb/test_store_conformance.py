@@ -1399,3 +1399,28 @@ def test_writes_through_one_connection_are_visible_through_another(tmp_path: Pat
     finally:
         one.close()
         two.close()
+
+
+def test_upsert_tells_json_types_apart(store: GraphStore) -> None:
+    """``1``, ``1.0`` and ``true`` are different JSON values, so changing one into another is a
+    change (Python's ``==`` would call them equal and silently keep the old value)."""
+    apply(
+        store,
+        Batch(
+            upsert_cis=[ci("a", attributes={"flag": 1, "ratio": 1}), ci("b")],
+            upsert_relationships=[depends_on("a", "b", attributes={"w": 0})],
+        ),
+    )
+    result = apply(
+        store,
+        Batch(
+            upsert_cis=[ci("a", attributes={"flag": True, "ratio": 1.0})],
+            upsert_relationships=[depends_on("a", "b", attributes={"w": False})],
+        ),
+    )
+    assert result.changed_cis == ["a"]
+    assert result.changed_relationships == [("a", "DEPENDS_ON", "b")]
+    stored = store.get_ci("a").attributes
+    assert stored["flag"] is True
+    assert isinstance(stored["ratio"], float)
+    assert store.get_relationship(("a", "DEPENDS_ON", "b")).attributes["w"] is False

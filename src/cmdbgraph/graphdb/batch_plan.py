@@ -139,7 +139,7 @@ def plan_batch(batch: Batch, index: GraphIndex, registry: Registry, *, source: s
         key = (source_id, rel_type, target_id)
         seen_rel = rel_upserts.get(key)
         if seen_rel is not None:
-            if seen_rel[1] != rel:
+            if not seen_rel[1].same_content(rel):
                 problems.append(
                     Problem(
                         "CONFLICTING_DUPLICATE",
@@ -151,7 +151,7 @@ def plan_batch(batch: Batch, index: GraphIndex, registry: Registry, *, source: s
             continue
         rel_upserts[key] = (i, rel)
         before_rel = index_rels.get(key)
-        if before_rel is not None and before_rel == rel:
+        if before_rel is not None and before_rel.same_content(rel):
             result.unchanged_relationships += 1
             continue
         plan.rel_writes.append((rel, before_rel))

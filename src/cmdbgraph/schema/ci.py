@@ -49,6 +49,23 @@ class Status(StrEnum):
     RETIRED = "retired"
 
 
+def same_json(a: JsonValue, b: JsonValue) -> bool:
+    """Equality of JSON values that, unlike ``==``, tells ``1``, ``1.0`` and ``True`` apart.
+
+    >>> same_json({"a": [1, True]}, {"a": [1, True]}), same_json(1, True), same_json(1, 1.0)
+    (True, False, False)
+    """
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        assert isinstance(b, dict)
+        return a.keys() == b.keys() and all(same_json(v, b[k]) for k, v in a.items())
+    if isinstance(a, list):
+        assert isinstance(b, list)
+        return len(a) == len(b) and all(same_json(x, y) for x, y in zip(a, b, strict=True))
+    return a == b
+
+
 def check_attribute_names(attributes: dict[str, JsonValue]) -> dict[str, JsonValue]:
     """Reject attribute names that are not identifiers (they become property keys)."""
     for key in attributes:
@@ -111,7 +128,7 @@ class CIData(BaseModel):
             and self.name == other.name
             and self.criticality == other.criticality
             and self.status == other.status
-            and self.attributes == other.attributes
+            and same_json(self.attributes, other.attributes)
         )
 
 

@@ -31,7 +31,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from cmdbgraph.schema.ci import CIId, check_attribute_names
+from cmdbgraph.schema.ci import CIId, check_attribute_names, same_json
 
 REL_TYPE_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _PERCENT = re.compile(r"^(\d{1,3})%$")
@@ -169,6 +169,16 @@ class Relationship(BaseModel):
         if self.min_up is not None and self.redundancy_group is None:
             raise PydanticCustomError("min_up_without_group", "min_up needs a redundancy_group")
         return self
+
+    def same_content(self, other: Relationship) -> bool:
+        """Equality that tells JSON ``1``, ``1.0`` and ``true`` apart in attributes."""
+        return (
+            self.key == other.key
+            and self.optional == other.optional
+            and self.redundancy_group == other.redundancy_group
+            and same_json(self.min_up, other.min_up)
+            and same_json(self.attributes, other.attributes)
+        )
 
     @property
     def key(self) -> tuple[str, str, str]:
