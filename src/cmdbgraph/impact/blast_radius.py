@@ -37,10 +37,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
-from cmdbgraph.impact.graph import GROUP, HARD, ImpactGraph
-from cmdbgraph.schema import CINotFound, Status
+import numpy as np
+
+from cmdbgraph.impact.flow import DOWN, FlowResult, propagate_flow
+from cmdbgraph.impact.graph import ImpactGraph
+from cmdbgraph.schema import CINotFound
 
 Severity = Literal["down", "degraded"]
 UNLIMITED = 1 << 30
@@ -59,12 +63,54 @@ class ImpactedCI:
     path: tuple[str, ...]
 
 
+def explain(g: ImpactGraph, parent: dict[int, int], node: int) -> tuple[str, ...]:
+    """The explanation path from a failed CI to ``node`` (following parents; failed CIs have
+    none)."""
+    path = [node]
+    while (up := parent.get(node)) is not None:
+        node = up
+        path.append(node)
+    path.reverse()
+    return g.path_ids(path)
+
+
 @dataclass(frozen=True)
 class BlastRadius:
-    """The impacted CIs (failed CIs excluded), ordered by (depth, severity, id)."""
+    """What breaks. Severity, depth and explanation parents are computed by the traversal;
+    ``impacted`` turns them into rows (with id paths) on first access, ordered by
+    (depth, severity, id). Failed CIs are not listed as impacted."""
 
+    graph: ImpactGraph
     failed: tuple[str, ...]
-    impacted: list[ImpactedCI]
+    flow: FlowResult
+
+    def __len__(self) -> int:
+        return len(self.flow.reached)
+
+    @cached_property
+    def impacted(self) -> list[ImpactedCI]:
+        """Every impacted CI with its severity, depth and explanation path."""
+        g, flow = self.graph, self.flow
+        ids = g.ids
+        parent = flow.parent_map()
+        rows = sorted(
+            (d, 0 if s == DOWN else 1, ids[i], i)
+            for i, d, s in zip(
+                flow.reached.tolist(), flow.depth.tolist(), flow.severity.tolist(), strict=True
+            )
+        )
+        return [
+            ImpactedCI(
+                id=ci_id,
+                kind=g.kinds[node],
+                name=g.names[node],
+                criticality=g.criticality[node],
+                severity="down" if sev == 0 else "degraded",
+                depth=depth,
+                path=explain(g, parent, node),
+            )
+            for depth, sev, ci_id, node in rows
+        ]
 
     @property
     def down(self) -> list[ImpactedCI]:
@@ -76,15 +122,10 @@ class BlastRadius:
         """The CIs that are degraded."""
         return [i for i in self.impacted if i.severity == "degraded"]
 
-
-@dataclass(frozen=True)
-class Propagation:
-    """Raw outcome of :func:`propagate`: per node index, its depth and parent (``-1`` for a
-    failed CI); ``down`` and ``degraded`` are disjoint."""
-
-    down: dict[int, int]
-    degraded: dict[int, int]
-    parent: dict[int, int]
+    def impacted_ids(self) -> set[str]:
+        """Ids of the impacted CIs (cheap: no paths)."""
+        ids = self.graph.ids
+        return {ids[i] for i in self.flow.reached.tolist()}
 
 
 def resolve(g: ImpactGraph, ci_ids: Iterable[str]) -> list[int]:
@@ -96,83 +137,6 @@ def resolve(g: ImpactGraph, ci_ids: Iterable[str]) -> list[int]:
             raise CINotFound(ci_id)
         found[i] = None
     return list(found)
-
-
-def propagate(
-    g: ImpactGraph,
-    failed: list[int],
-    *,
-    max_depth: int | None = None,
-    rel_types: frozenset[str] | None = None,
-    maintenance_stops: bool = False,
-) -> Propagation:
-    """Severity, depth and explanation parent of every CI reached from ``failed``."""
-    limit = UNLIMITED if max_depth is None else max_depth
-    consumers, codes, types = g.consumers, g.consumer_codes, g.consumer_types
-    status = g.status
-    stop = Status.MAINTENANCE if maintenance_stops else None
-    down: dict[int, int] = dict.fromkeys(failed, 0)
-    parent: dict[int, int] = dict.fromkeys(failed, -1)
-    allowed = rel_types or frozenset()
-    thresholds = [grp.lost_threshold for grp in g.groups]
-    lost: dict[int, int] = {}
-
-    # phase 1: down, level by level
-    frontier = list(down)
-    depth = 0
-    while frontier and depth < limit:
-        depth += 1
-        nxt: list[int] = []
-        for p in frontier:
-            if stop is not None and status[p] is stop and parent[p] != -1:
-                continue
-            p_types = types[p] if rel_types is not None else None
-            for k, (c, code) in enumerate(zip(consumers[p], codes[p], strict=True)):
-                if c in down or (p_types is not None and p_types[k] not in allowed):
-                    continue
-                if code == HARD:
-                    down[c] = depth
-                    parent[c] = p
-                    nxt.append(c)
-                elif code >= GROUP:
-                    gid = code - GROUP
-                    count = lost.get(gid, 0) + 1
-                    lost[gid] = count
-                    if count == thresholds[gid]:
-                        down[c] = depth
-                        parent[c] = p
-                        nxt.append(c)
-        frontier = nxt
-
-    # phase 2: degraded, level by level from every down CI at its own depth
-    degraded: dict[int, int] = {}
-    buckets: dict[int, list[int]] = {}
-    for node, d in down.items():
-        buckets.setdefault(d, []).append(node)
-    depth = 0
-    while buckets and depth < limit:
-        level = buckets.pop(depth, [])
-        depth += 1
-        for p in level:
-            if stop is not None and status[p] is stop and parent[p] != -1:
-                continue
-            p_types = types[p] if rel_types is not None else None
-            for k, c in enumerate(consumers[p]):
-                if c in down or c in degraded or (p_types is not None and p_types[k] not in allowed):
-                    continue
-                degraded[c] = depth
-                parent[c] = p
-                buckets.setdefault(depth, []).append(c)
-    return Propagation(down=down, degraded=degraded, parent=parent)
-
-
-def explain(g: ImpactGraph, parent: dict[int, int], node: int) -> tuple[str, ...]:
-    """The explanation path from a failed CI to ``node`` (following parents)."""
-    path = [node]
-    while (node := parent[node]) != -1:
-        path.append(node)
-    path.reverse()
-    return g.path_ids(path)
 
 
 def blast_radius(
@@ -191,26 +155,18 @@ def blast_radius(
     if max_depth is not None and max_depth < 0:
         raise ValueError("max_depth must be >= 0")
     roots = resolve(g, failed)
-    types = frozenset(rel_types) if rel_types is not None else None
-    result = propagate(g, roots, max_depth=max_depth, rel_types=types, maintenance_stops=maintenance_stops)
-    rows: list[tuple[int, int, str, int]] = []
-    ids = g.ids
-    for node, depth in result.down.items():
-        if depth:
-            rows.append((depth, 0, ids[node], node))
-    for node, depth in result.degraded.items():
-        rows.append((depth, 1, ids[node], node))
-    rows.sort()
-    impacted = [
-        ImpactedCI(
-            id=ci_id,
-            kind=g.kinds[node],
-            name=g.names[node],
-            criticality=g.criticality[node],
-            severity="down" if sev == 0 else "degraded",
-            depth=depth,
-            path=explain(g, result.parent, node),
-        )
-        for depth, sev, ci_id, node in rows
-    ]
-    return BlastRadius(failed=tuple(ids[i] for i in roots), impacted=impacted)
+    flow_arrays = g.flow
+    assert flow_arrays is not None
+    allowed = None
+    if rel_types is not None:
+        wanted = set(rel_types)
+        allowed = np.array([t in wanted for t in flow_arrays.type_names], dtype=np.bool_)
+    result = propagate_flow(
+        flow_arrays,
+        len(g),
+        np.array(roots, dtype=np.int32),
+        max_depth=UNLIMITED if max_depth is None else max_depth,
+        allowed_types=allowed,
+        maintenance_stops=maintenance_stops,
+    )
+    return BlastRadius(graph=g, failed=tuple(g.ids[i] for i in roots), flow=result)

@@ -28,6 +28,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import numpy as np
+import numpy.typing as npt
+
 from cmdbgraph.schema import DEFAULT_REGISTRY, CIData, Registry, Relationship, Status
 from cmdbgraph.schema.redundancy import collect_groups
 
@@ -54,6 +57,42 @@ class GroupInfo:
         return max(1, self.size - self.required + 1)
 
 
+@dataclass(frozen=True)
+class FlowArrays:
+    """The failure-flow edges in CSR form (numpy), for vectorised traversal.
+
+    ``ptr[p]:ptr[p+1]`` indexes the edges out of provider ``p``; ``dst`` holds their consumers,
+    ``code`` their edge codes, ``rtype`` an index into ``type_names``. ``threshold[g]`` is the
+    number of lost members that takes group ``g``'s consumer down.
+    """
+
+    ptr: npt.NDArray[np.int64]
+    dst: npt.NDArray[np.int32]
+    code: npt.NDArray[np.int32]
+    rtype: npt.NDArray[np.int16]
+    type_names: tuple[str, ...]
+    threshold: npt.NDArray[np.int32]
+    maintenance: npt.NDArray[np.bool_]
+
+    @classmethod
+    def build(cls, g: ImpactGraph) -> FlowArrays:
+        counts = np.fromiter((len(c) for c in g.consumers), dtype=np.int64, count=len(g.consumers))
+        ptr = np.zeros(len(counts) + 1, dtype=np.int64)
+        np.cumsum(counts, out=ptr[1:])
+        names = tuple(sorted({t for ts in g.consumer_types for t in ts}))
+        type_id = {t: i for i, t in enumerate(names)}
+        m = int(ptr[-1])
+        return cls(
+            ptr=ptr,
+            dst=np.fromiter((c for cs in g.consumers for c in cs), dtype=np.int32, count=m),
+            code=np.fromiter((c for cs in g.consumer_codes for c in cs), dtype=np.int32, count=m),
+            rtype=np.fromiter((type_id[t] for ts in g.consumer_types for t in ts), dtype=np.int16, count=m),
+            type_names=names,
+            threshold=np.array([grp.lost_threshold for grp in g.groups], dtype=np.int32),
+            maintenance=np.array([s is Status.MAINTENANCE for s in g.status], dtype=np.bool_),
+        )
+
+
 @dataclass
 class ImpactGraph:
     """Integer-indexed failure-flow graph plus the attributes analysis needs."""
@@ -75,6 +114,7 @@ class ImpactGraph:
     # non-propagating links used by summaries: CI -> [(type, target)]
     links: dict[int, list[tuple[str, int]]] = field(default_factory=dict)
     degree: list[int] = field(default_factory=list)
+    flow: FlowArrays | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -132,6 +172,7 @@ class ImpactGraph:
             provs[consumer].append((provider, code, rel.type))
         g.consumers, g.consumer_codes, g.consumer_types = _columns(cons)
         g.providers, g.provider_codes, g.provider_types = _columns(provs)
+        g.flow = FlowArrays.build(g)
         return g
 
     def path_ids(self, path: Iterable[int]) -> tuple[str, ...]:

@@ -1,0 +1,181 @@
+"""Root cause: which single failure best explains a set of symptoms.
+
+Scoring
+-------
+A candidate ``c`` is scored by the log-likelihood ratio of what is observed under "``c``
+failed" against "nothing failed", with the blast radius of ``c`` as its prediction:
+
+- every symptom that ``c`` explains (a symptom in ``c``'s blast radius, or ``c`` itself)
+  adds ``log(ALERT / NOISE)``: impacted CIs alert with probability ``ALERT``, healthy ones
+  raise a false alarm with probability ``NOISE``;
+- every CI that ``c`` predicts impacted but that is not a symptom (``c`` itself included when it
+  is not alerting) adds ``log((1 - ALERT) / (1 - NOISE))`` (a missed alert is possible, but each
+  one costs);
+- every CI known to be healthy that ``c`` predicts impacted adds ``log(HEALTHY_MISS)``,
+  a strong penalty;
+- symptoms that ``c`` does not explain count the same under both hypotheses and add nothing;
+- the ``evidence`` hook adds log-odds of its own per candidate (recent changes on it, its
+  recorded status, past incidents: later issues plug in here).
+
+So a deep common provider that explains every symptom beats a symptom that explains only itself
+and its consumers, and among providers that explain everything the most specific one (fewest
+unobserved predictions) wins. Ties are broken by fewer unobserved predictions, then by id.
+
+Search: candidates are the symptoms and everything they depend on (breadth-first from each
+symptom against the failure flow, which also yields the explanation paths). A candidate's upper
+bound is its score with no unobserved predictions but itself; candidates are evaluated in order
+of that bound, each with a blast radius bounded to what could still reach the current top
+``limit``, and the search stops when no remaining bound can.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from cmdbgraph.impact.blast_radius import UNLIMITED, resolve
+from cmdbgraph.impact.flow import propagate_flow
+from cmdbgraph.impact.graph import ImpactGraph
+
+ALERT = 0.9
+NOISE = 0.01
+HEALTHY_MISS = 0.001
+EXPLAINED = math.log(ALERT / NOISE)
+UNOBSERVED = math.log((1 - ALERT) / (1 - NOISE))
+CONTRADICTED = math.log(HEALTHY_MISS)
+
+Evidence = Callable[[str], float]
+"""Extra log-odds for a candidate id (0 for none)."""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A possible root cause, its score and what it explains."""
+
+    id: str
+    kind: str
+    name: str
+    score: float
+    explains: tuple[str, ...]
+    paths: dict[str, tuple[str, ...]] = field(repr=False)
+    unobserved: int
+    contradicts: tuple[str, ...]
+    evidence: float
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        """The explanation path to the farthest explained symptom."""
+        return max(self.paths.values(), key=lambda p: (len(p), p)) if self.paths else (self.id,)
+
+
+def _upstream_of(g: ImpactGraph, symptom: int, max_depth: int) -> dict[int, int]:
+    """Every CI whose failure reaches ``symptom`` -> the next CI on its path towards it."""
+    nxt: dict[int, int] = {symptom: -1}
+    depth = {symptom: 0}
+    queue = deque([symptom])
+    while queue:
+        node = queue.popleft()
+        if depth[node] >= max_depth:
+            continue
+        for p in g.providers[node]:
+            if p not in nxt:
+                nxt[p] = node
+                depth[p] = depth[node] + 1
+                queue.append(p)
+    return nxt
+
+
+def _path(g: ImpactGraph, towards: dict[int, int], start: int) -> tuple[str, ...]:
+    path = [start]
+    node = start
+    while (node := towards[node]) != -1:
+        path.append(node)
+    return g.path_ids(path)
+
+
+def root_cause(
+    g: ImpactGraph,
+    symptoms: Iterable[str],
+    healthy: Iterable[str] = (),
+    *,
+    max_depth: int | None = None,
+    limit: int = 10,
+    evidence: Evidence | None = None,
+) -> list[Candidate]:
+    """The ``limit`` best candidates for the root cause of ``symptoms``, best first.
+
+    ``healthy`` are CIs known to work. Raises ``CINotFound`` for unknown ids, ``ValueError``
+    for an empty symptom list.
+    """
+    s_nodes = resolve(g, symptoms)
+    if not s_nodes:
+        raise ValueError("root cause needs at least one symptom")
+    h_nodes = set(resolve(g, healthy))
+    depth_limit = UNLIMITED if max_depth is None else max_depth
+    symptom_set = set(s_nodes)
+    towards: dict[int, dict[int, int]] = {s: _upstream_of(g, s, depth_limit) for s in s_nodes}
+    explains: dict[int, list[int]] = {}
+    for s in s_nodes:
+        for c in towards[s]:
+            explains.setdefault(c, []).append(s)
+    hook = evidence or (lambda _ci: 0.0)
+
+    def bound(c: int) -> float:
+        return len(explains[c]) * EXPLAINED + (0.0 if c in symptom_set else UNOBSERVED) + hook(g.ids[c])
+
+    order = sorted(explains, key=lambda c: (-bound(c), g.ids[c]))
+    flow = g.flow
+    assert flow is not None
+    best: list[tuple[float, int, str, Candidate]] = []  # min-heap of the top `limit`
+    for c in order:
+        ub = bound(c)
+        if len(best) >= limit and ub < best[0][0]:
+            break
+        floor = best[0][0] if len(best) >= limit else -math.inf
+        # unobserved predictions affordable before the candidate cannot reach the top
+        affordable = UNLIMITED if floor == -math.inf else int((ub - floor) / -UNOBSERVED) + 1
+        radius = propagate_flow(
+            flow,
+            len(g),
+            np.array([c], dtype=np.int32),
+            max_depth=depth_limit,
+            max_reached=len(symptom_set) + affordable + 1,
+        )
+        reached = radius.reached.tolist()
+        if radius.truncated:
+            continue
+        explained = explains[c]
+        unobserved = sum(1 for n in reached if n not in symptom_set) + (0 if c in symptom_set else 1)
+        contradicts = sorted(g.ids[n] for n in reached if n in h_nodes)
+        if c in h_nodes:
+            contradicts.insert(0, g.ids[c])
+        extra = hook(g.ids[c])
+        score = len(explained) * EXPLAINED + unobserved * UNOBSERVED + len(contradicts) * CONTRADICTED + extra
+        cand = Candidate(
+            id=g.ids[c],
+            kind=g.kinds[c],
+            name=g.names[c],
+            score=round(score, 6),
+            explains=tuple(sorted(g.ids[s] for s in explained)),
+            paths={g.ids[s]: _path(g, towards[s], c) for s in explained},
+            unobserved=unobserved,
+            contradicts=tuple(contradicts),
+            evidence=extra,
+        )
+        entry = (cand.score, -unobserved, _neg_key(cand.id), cand)
+        if len(best) < limit:
+            heapq.heappush(best, entry)
+        elif entry[:3] > best[0][:3]:
+            heapq.heapreplace(best, entry)
+    ranked = sorted(best, key=lambda e: (-e[0], -e[1], e[3].id))
+    return [e[3] for e in ranked]
+
+
+def _neg_key(ci_id: str) -> str:
+    """A key that sorts ids in reverse, so the heap keeps the smaller id on equal scores."""
+    return "".join(chr(0x10FFFF - ord(ch)) for ch in ci_id)
