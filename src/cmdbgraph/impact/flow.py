@@ -6,13 +6,16 @@ with ``np.add.at`` and settles newly reached CIs with ``np.unique`` (the first e
 that reaches a CI becomes its explanation parent, which makes results deterministic).
 
 Semantics are those documented in :mod:`cmdbgraph.impact.blast_radius`: phase 1 settles the
-*down* CIs level by level (a group goes down in the round its quorum is lost); phase 2 settles
-the *degraded* CIs level by level from every down CI at its own depth.
+*down* CIs level by level (a group goes down in the round its quorum is lost); phase 2 is a
+breadth-first search from the failed CIs over every propagating edge: a CI is impacted from the
+level it is first reached (down CIs too: one that goes down late is degraded before), and the
+reached CIs that are not down are *degraded* at that level.
 """
 
 from __future__ import annotations
 
 import threading
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,17 +31,24 @@ IntArray = npt.NDArray[np.int32]
 class FlowResult:
     """The impacted CIs (failed ones excluded) in settling order, with, position by position,
     their ``severity`` (DEGRADED or DOWN), ``depth`` and explanation ``parent`` (a CI index;
-    -1 never occurs here: only failed CIs have no parent)."""
+    -1 never occurs here: only failed CIs have no parent). ``via`` is the parent in the
+    breadth-first search of phase 2: a degraded CI's path follows ``via`` (through down CIs
+    too), a down CI's path follows ``parent`` (through down CIs only)."""
 
     reached: IntArray
     severity: npt.NDArray[np.int8]
     depth: IntArray
     parent: IntArray
+    via: IntArray
     truncated: bool = False
 
     def parent_map(self) -> dict[int, int]:
         """``parent[node]`` for every reached node."""
         return dict(zip(self.reached.tolist(), self.parent.tolist(), strict=True))
+
+    def via_map(self) -> dict[int, int]:
+        """``via[node]`` for every reached node (-1, left out, occurs only when ``truncated``)."""
+        return {n: v for n, v in zip(self.reached.tolist(), self.via.tolist(), strict=True) if v >= 0}
 
 
 class _Workspace:
@@ -51,12 +61,16 @@ class _Workspace:
         self.parent = np.full(n, -1, dtype=np.int32)
         self.failed = np.zeros(n, dtype=np.bool_)
         self.lost = np.zeros(groups, dtype=np.int32)
+        self.seen = np.zeros(n, dtype=np.bool_)
+        self.via = np.full(n, -1, dtype=np.int32)
 
     def reset(self, touched: IntArray, failed: IntArray, groups: IntArray) -> None:
-        for arr, value in ((self.severity, 0), (self.depth, -1), (self.parent, -1)):
+        for arr, value in ((self.severity, 0), (self.depth, -1), (self.parent, -1), (self.via, -1)):
             arr[touched] = value
             arr[failed] = value
         self.failed[failed] = False
+        self.seen[touched] = False
+        self.seen[failed] = False
         self.lost[groups] = 0
 
 
@@ -65,8 +79,15 @@ _POOL_LOCK = threading.Lock()
 
 
 def _acquire(flow: FlowArrays, n: int) -> _Workspace:
+    key = id(flow)
     with _POOL_LOCK:
-        pool = _POOLS.setdefault(id(flow), [])
+        pool = _POOLS.get(key)
+        if pool is None:
+            pool = _POOLS[key] = []
+            # once this snapshot dies its id is reused (by a snapshot of another size, whose
+            # queries would get these workspaces): drop the pool then (no lock: the callback
+            # may run inside this very block, from the garbage collector)
+            weakref.finalize(flow, _POOLS.pop, key, None)
         if pool:
             return pool.pop()
     return _Workspace(n, len(flow.threshold))
@@ -79,6 +100,10 @@ def _release(flow: FlowArrays, ws: _Workspace) -> None:
 
 def _gather(flow: FlowArrays, frontier: IntArray) -> tuple[IntArray, IntArray, npt.NDArray[np.int64]]:
     """For every edge out of ``frontier``: its source, its consumer and its edge index."""
+    if len(frontier) == 1:  # common for a single failed CI: a slice, no index arithmetic
+        lo, hi = flow.ptr[frontier[0]], flow.ptr[frontier[0] + 1]
+        edge = np.arange(lo, hi, dtype=np.int64)
+        return np.full(hi - lo, frontier[0], dtype=np.int32), flow.dst[lo:hi], edge
     starts = flow.ptr[frontier]
     counts = flow.ptr[frontier + 1] - starts
     total = int(counts.sum())
@@ -153,7 +178,6 @@ def _propagate(
         return src, dst, edge
 
     # phase 1: down
-    levels: list[IntArray] = [failed]
     frontier = failed
     level = 0
     while len(frontier) and level < max_depth:
@@ -184,30 +208,33 @@ def _propagate(
         depth[new] = level
         parent[new] = par
         reached.append(new)
-        levels.append(new)
         frontier = new
         count += len(new)
         if count > budget:
             truncated = True
             break
 
-    # phase 2: degraded, from every down CI at its own depth
+    # phase 2: breadth-first from the failed CIs through every CI, down ones included at the
+    # level they are first reached (not the later one they go down at: a CI that goes down
+    # late is degraded before, and the depth limit stays monotone); reached CIs not down are
+    # degraded
+    seen, via = ws.seen, ws.via
+    seen[failed] = True
+    frontier = failed
     level = 0
-    carry: IntArray = np.empty(0, dtype=np.int32)
-    while not truncated and level < max_depth and (level < len(levels) or len(carry)):
-        frontier = np.concatenate((levels[level], carry)) if level < len(levels) else carry
+    while not truncated and len(frontier) and level < max_depth:
         level += 1
         src, dst, _ = edges(frontier)
-        fresh = severity[dst] == NONE
-        if not fresh.any():
-            carry = np.empty(0, dtype=np.int32)
-            continue
-        new, par = _first(dst[fresh], src[fresh])
+        fresh = ~seen[dst]
+        frontier, par = _first(dst[fresh], src[fresh])
+        seen[frontier] = True
+        via[frontier] = par
+        degraded = severity[frontier] == NONE
+        new = frontier[degraded]
         severity[new] = DEGRADED
         depth[new] = level
-        parent[new] = par
+        parent[new] = par[degraded]
         reached.append(new)
-        carry = new
         count += len(new)
         if count > budget:
             truncated = True
@@ -217,6 +244,7 @@ def _propagate(
         severity=severity[all_reached],
         depth=depth[all_reached],
         parent=parent[all_reached],
+        via=via[all_reached],
         truncated=truncated,
     )
     groups = np.concatenate(touched_groups) if touched_groups else np.empty(0, dtype=np.int32)

@@ -6,8 +6,9 @@ A candidate ``c`` is scored by the log-likelihood ratio of what is observed unde
 failed" against "nothing failed", with the blast radius of ``c`` as its prediction:
 
 - every symptom that ``c`` explains (a symptom in ``c``'s blast radius, or ``c`` itself)
-  adds ``log(ALERT / NOISE)``: impacted CIs alert with probability ``ALERT``, healthy ones
-  raise a false alarm with probability ``NOISE``;
+  adds ``log(ALERT / NOISE)``: impacted CIs alert with probability ``ALERT`` (0.5: monitoring
+  never covers everything, so an impacted data set or API that is silent is weak evidence),
+  healthy ones raise a false alarm with probability ``NOISE`` (0.01);
 - every CI that ``c`` predicts impacted but that is not a symptom (``c`` itself included when it
   is not alerting) adds ``log((1 - ALERT) / (1 - NOISE))`` (a missed alert is possible, but each
   one costs);
@@ -42,7 +43,7 @@ from cmdbgraph.impact.blast_radius import UNLIMITED, resolve
 from cmdbgraph.impact.flow import propagate_flow
 from cmdbgraph.impact.graph import ImpactGraph
 
-ALERT = 0.9
+ALERT = 0.5
 NOISE = 0.01
 HEALTHY_MISS = 0.001
 EXPLAINED = math.log(ALERT / NOISE)
