@@ -212,21 +212,24 @@ def _group_problems(
 ) -> Iterable[Problem]:
     """Problems of every redundancy group whose membership this batch touches."""
     touched: dict[str, int] = {}  # consumer -> first batch index touching its groups
-    upserts_of: dict[str, list[Relationship]] = {}  # consumer -> its upserted relationships
+    index_rels = index.rels
     for key, (i, rel) in rel_upserts.items():
-        if rel.type not in registry.rel_types:
-            continue
-        consumer = registry.consumer(rel)
-        upserts_of.setdefault(consumer, []).append(rel)
         if rel.redundancy_group is None:
-            before = index.rels.get(key)
+            before = index_rels.get(key)
             if before is None or before.redundancy_group is None:
                 continue
-        touched.setdefault(consumer, i)
+        if rel.type in registry.rel_types:
+            touched.setdefault(registry.consumer(rel), i)
     for key in rel_deleted:
-        rel = index.rels[key]
+        rel = index_rels[key]
         if rel.redundancy_group and rel.type in registry.rel_types:
             touched.setdefault(registry.consumer(rel), -1)
+    if not touched:
+        return []
+    upserts_of: dict[str, list[Relationship]] = {}  # touched consumer -> its upserted relationships
+    for rel in (r for _, r in rel_upserts.values()):
+        if rel.type in registry.rel_types and (consumer := registry.consumer(rel)) in touched:
+            upserts_of.setdefault(consumer, []).append(rel)
     problems: list[Problem] = []
     for consumer, first in touched.items():
         if consumer in deleted_cis:

@@ -53,6 +53,8 @@ HistoryRow = tuple[int, str, str, str, str, str | None, str | None, str, str | N
 
 
 _CHUNK = 20_000
+BULK = 10_000
+"""Batches at least this large freeze the surviving objects after writing (see gc_pause)."""
 
 Progress = Callable[[int, int], None]
 """Called as ``progress(done, total)`` while a large batch is written."""
@@ -101,7 +103,7 @@ class EmbeddedStore:
     # -- lifecycle ---------------------------------------------------------------------------
     def _load(self) -> None:
         """Build the index from the tables (at open)."""
-        with self._lock, gc_paused():
+        with self._lock, gc_paused(freeze=True):
             self._conn.execute("BEGIN")
             try:
                 index = GraphIndex()
@@ -180,7 +182,7 @@ class EmbeddedStore:
         progress: Progress | None = None,
     ) -> WriteResult:
         """Validate and apply ``batch`` in one transaction (see the GraphStore contract)."""
-        with self._lock, gc_paused():
+        with self._lock, gc_paused(freeze=len(batch) >= BULK):
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 self._catch_up()

@@ -16,7 +16,9 @@ Rules (see ``ImpactGraph`` for the edge codes):
 The result reports, for every impacted CI, its severity, its depth (hops from the nearest
 failed CI along the explanation) and one shortest explanation path. Down CIs are settled in
 level order (breadth-first from the failed CIs; a group goes down in the round in which its
-quorum is lost), then degraded CIs in level order from all down CIs.
+quorum is lost); a degraded CI's depth is its distance from the failed CIs over all
+propagating relationships (through down CIs too: a CI that goes down late, such as a group
+consumer, is degraded from the hop a failure first reaches it, and so are its consumers).
 
 Examples
 --------
@@ -93,6 +95,7 @@ class BlastRadius:
         g, flow = self.graph, self.flow
         ids = g.ids
         parent = flow.parent_map()
+        via = flow.via_map()
         rows = sorted(
             (d, 0 if s == DOWN else 1, ids[i], i)
             for i, d, s in zip(
@@ -107,7 +110,7 @@ class BlastRadius:
                 criticality=g.criticality[node],
                 severity="down" if sev == 0 else "degraded",
                 depth=depth,
-                path=explain(g, parent, node),
+                path=explain(g, parent if sev == 0 else via, node),
             )
             for depth, sev, ci_id, node in rows
         ]

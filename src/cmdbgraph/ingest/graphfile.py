@@ -171,7 +171,7 @@ def read_graph_files(paths: Iterable[Path]) -> GraphFileContent:
     """Parse and validate graph files (record-level rules only; the store checks the graph
     rules such as endpoints and redundancy groups). Raises :class:`InvalidInput`."""
     reader = _Reader()
-    with gc_paused():
+    with gc_paused(freeze=True):
         for path in paths:
             _read_one(reader, path)
     if reader.problems:
