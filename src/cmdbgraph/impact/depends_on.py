@@ -69,7 +69,9 @@ def depends_on(
     (root,) = resolve(g, [ci_id])
     types = frozenset(rel_types) if rel_types is not None else None
     reached = _reach(g, root, max_depth, types, hard_only=False)
-    hard = _reach(g, root, max_depth, types, hard_only=True)
+    # not bounded by max_depth: a dependency listed at depth 2 whose only hard route is longer
+    # still takes the CI down on its own (one breadth-first search over hard edges only)
+    hard = _reach(g, root, None, types, hard_only=True)
     found = []
     for node, (depth, _) in reached.items():
         if node == root:

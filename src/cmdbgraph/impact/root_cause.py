@@ -132,7 +132,7 @@ def root_cause(
     order = sorted(explains, key=lambda c: (-bound(c), g.ids[c]))
     flow = g.flow
     assert flow is not None
-    best: list[tuple[float, int, str, Candidate]] = []  # min-heap of the top `limit`
+    best: list[tuple[float, int, tuple[int, ...], Candidate]] = []  # min-heap of the top `limit`
     for c in order:
         ub = bound(c)
         if len(best) >= limit and ub < best[0][0]:
@@ -177,6 +177,10 @@ def root_cause(
     return [e[3] for e in ranked]
 
 
-def _neg_key(ci_id: str) -> str:
-    """A key that sorts ids in reverse, so the heap keeps the smaller id on equal scores."""
-    return "".join(chr(0x10FFFF - ord(ch)) for ch in ci_id)
+def _neg_key(ci_id: str) -> tuple[int, ...]:
+    """A key that sorts ids in reverse, so the heap keeps the smaller id on equal scores.
+
+    The terminator makes an id outrank its own extensions ("ab" sorts before "abc", so its
+    key must be the larger): reversing characters alone would order a prefix the wrong way.
+    """
+    return (*(-ord(ch) for ch in ci_id), 1)

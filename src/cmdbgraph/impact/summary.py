@@ -69,7 +69,8 @@ def summarize(radius: BlastRadius) -> ImpactSummary:
         ),
         key=lambda s: (s.criticality, s.severity != "down", s.id),
     )
-    contacts: dict[int, tuple[set[str], list[str], int]] = {}
+    # roles and CIs as sets: a team that both owns and supports a CI counts that CI once
+    contacts: dict[int, tuple[set[str], set[str], int]] = {}
     vendors: set[str] = set()
     supplied_by = "SUPPLIED_BY"
     for ci_id, _, _ in rows:
@@ -78,9 +79,9 @@ def summarize(radius: BlastRadius) -> ImpactSummary:
             vendors.add(ci_id)
         for rel_type, target in g.links.get(n, ()):
             if rel_type in NOTIFY_TYPES:
-                roles, cis, best = contacts.setdefault(target, (set(), [], 5))
+                roles, cis, best = contacts.setdefault(target, (set(), set(), 5))
                 roles.add(rel_type)
-                cis.append(ci_id)
+                cis.add(ci_id)
                 contacts[target] = (roles, cis, min(best, g.criticality[n]))
         for provider, rel_type in zip(g.providers[n], g.provider_types[n], strict=True):
             if rel_type == supplied_by and g.kinds[provider] == VENDOR_KIND:
