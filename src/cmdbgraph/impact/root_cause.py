@@ -22,11 +22,16 @@ So a deep common provider that explains every symptom beats a symptom that expla
 and its consumers, and among providers that explain everything the most specific one (fewest
 unobserved predictions) wins. Ties are broken by fewer unobserved predictions, then by id.
 
+A CI's blast radius here is everything its failure reaches (degraded included): redundancy
+decides *how badly* a consumer suffers, not whether it notices, so an alert on a CI behind a
+redundancy group is still explained by one of its members.
+
 Search: candidates are the symptoms and everything they depend on (breadth-first from each
-symptom against the failure flow, which also yields the explanation paths). A candidate's upper
-bound is its score with no unobserved predictions but itself; candidates are evaluated in order
-of that bound, each with a blast radius bounded to what could still reach the current top
-``limit``, and the search stops when no remaining bound can.
+symptom against the failure flow, which also yields the explanation paths). They are
+evaluated in order of an upper bound (explained symptoms, minus itself and its direct silent
+consumers as unobserved predictions), each with a breadth-first walk of its blast radius that
+stops as soon as it could no longer reach the current top ``limit``; the search stops when no
+remaining bound can.
 """
 
 from __future__ import annotations
@@ -37,10 +42,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from cmdbgraph.impact.blast_radius import UNLIMITED, resolve
-from cmdbgraph.impact.flow import propagate_flow
 from cmdbgraph.impact.graph import ImpactGraph
 
 ALERT = 0.5
@@ -99,6 +101,37 @@ def _path(g: ImpactGraph, towards: dict[int, int], start: int) -> tuple[str, ...
     return g.path_ids(path)
 
 
+def _reach_cost(
+    g: ImpactGraph, c: int, symptoms: set[int], healthy: set[int], max_depth: int, affordable: float
+) -> tuple[int, list[int]] | None:
+    """Breadth-first over ``c``'s blast radius (every CI its failure reaches, degraded
+    included): the number of unobserved predictions (``c`` itself included when silent) and
+    the known-healthy CIs it contradicts; ``None`` as soon as more than ``affordable``."""
+    consumers = g.consumers
+    unobserved = 0 if c in symptoms else 1
+    contradicts = [c] if c in healthy else []
+    seen = {c}
+    frontier = [c]
+    depth = 0
+    while frontier and depth < max_depth:
+        depth += 1
+        nxt = []
+        for p in frontier:
+            for q in consumers[p]:
+                if q in seen:
+                    continue
+                seen.add(q)
+                nxt.append(q)
+                if q not in symptoms:
+                    unobserved += 1
+                    if unobserved > affordable:
+                        return None
+                if q in healthy:
+                    contradicts.append(q)
+        frontier = nxt
+    return unobserved, contradicts
+
+
 def root_cause(
     g: ImpactGraph,
     symptoms: Iterable[str],
@@ -120,43 +153,32 @@ def root_cause(
     depth_limit = UNLIMITED if max_depth is None else max_depth
     symptom_set = set(s_nodes)
     towards: dict[int, dict[int, int]] = {s: _upstream_of(g, s, depth_limit) for s in s_nodes}
-    explains: dict[int, list[int]] = {}
-    for s in s_nodes:
+    explained_mask: dict[int, int] = {}
+    for bit, s in enumerate(s_nodes):
         for c in towards[s]:
-            explains.setdefault(c, []).append(s)
+            explained_mask[c] = explained_mask.get(c, 0) | (1 << bit)
     hook = evidence or (lambda _ci: 0.0)
+    extra = {c: hook(g.ids[c]) for c in explained_mask}
 
     def bound(c: int) -> float:
-        return len(explains[c]) * EXPLAINED + (0.0 if c in symptom_set else UNOBSERVED) + hook(g.ids[c])
+        # unobserved at least: itself when silent, and its direct consumers that are silent
+        silent = (c not in symptom_set) + len({q for q in g.consumers[c] if q not in symptom_set})
+        return explained_mask[c].bit_count() * EXPLAINED + silent * UNOBSERVED + extra[c]
 
-    order = sorted(explains, key=lambda c: (-bound(c), g.ids[c]))
-    flow = g.flow
-    assert flow is not None
+    scored = sorted(((bound(c), c) for c in explained_mask), key=lambda t: (-t[0], g.ids[t[1]]))
     best: list[tuple[float, int, tuple[int, ...], Candidate]] = []  # min-heap of the top `limit`
-    for c in order:
-        ub = bound(c)
-        if len(best) >= limit and ub < best[0][0]:
-            break
+    for ub, c in scored:
         floor = best[0][0] if len(best) >= limit else -math.inf
-        # unobserved predictions affordable before the candidate cannot reach the top
-        affordable = UNLIMITED if floor == -math.inf else int((ub - floor) / -UNOBSERVED) + 1
-        radius = propagate_flow(
-            flow,
-            len(g),
-            np.array([c], dtype=np.int32),
-            max_depth=depth_limit,
-            max_reached=len(symptom_set) + affordable + 1,
-        )
-        reached = radius.reached.tolist()
-        if radius.truncated:
+        if ub < floor:
+            break
+        explained = [s for bit, s in enumerate(s_nodes) if explained_mask[c] >> bit & 1]
+        base = len(explained) * EXPLAINED + extra[c]
+        affordable = math.inf if floor == -math.inf else (base - floor) / -UNOBSERVED
+        cost = _reach_cost(g, c, symptom_set, h_nodes, depth_limit, affordable)
+        if cost is None:
             continue
-        explained = explains[c]
-        unobserved = sum(1 for n in reached if n not in symptom_set) + (0 if c in symptom_set else 1)
-        contradicts = sorted(g.ids[n] for n in reached if n in h_nodes)
-        if c in h_nodes:
-            contradicts.insert(0, g.ids[c])
-        extra = hook(g.ids[c])
-        score = len(explained) * EXPLAINED + unobserved * UNOBSERVED + len(contradicts) * CONTRADICTED + extra
+        unobserved, contradicts = cost
+        score = base + unobserved * UNOBSERVED + len(contradicts) * CONTRADICTED
         cand = Candidate(
             id=g.ids[c],
             kind=g.kinds[c],
@@ -165,8 +187,8 @@ def root_cause(
             explains=tuple(sorted(g.ids[s] for s in explained)),
             paths={g.ids[s]: _path(g, towards[s], c) for s in explained},
             unobserved=unobserved,
-            contradicts=tuple(contradicts),
-            evidence=extra,
+            contradicts=tuple(sorted(g.ids[n] for n in contradicts)),
+            evidence=extra[c],
         )
         entry = (cand.score, -unobserved, _neg_key(cand.id), cand)
         if len(best) < limit:
