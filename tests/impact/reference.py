@@ -55,7 +55,10 @@ class FlowGraph:
 
     @classmethod
     def build(
-        cls, cis: Iterable[CIData], relationships: Iterable[Relationship], registry: Registry = DEFAULT_REGISTRY
+        cls,
+        cis: Iterable[CIData],
+        relationships: Iterable[Relationship],
+        registry: Registry = DEFAULT_REGISTRY,
     ) -> FlowGraph:
         status = {ci.id: ci.status for ci in cis}
         members: dict[tuple[str, str], set[str]] = {}
@@ -202,7 +205,7 @@ def propagate(
     for c, r in reach.items():
         if c in failed_set or r > limit:
             continue
-        if down[c] <= limit:
+        if down[c] < INFINITY and down[c] <= limit:
             severity[c], depth[c], path[c] = "down", int(down[c]), down_path(c)
         else:
             severity[c], depth[c], path[c] = "degraded", r, reach_path(c)
