@@ -8,12 +8,15 @@ from dataclasses import dataclass, replace
 from itertools import pairwise
 
 import networkx as nx
+import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from cmdbgraph.impact.blast_radius import BlastRadius, blast_radius
+from cmdbgraph.impact.blast_radius import UNLIMITED, BlastRadius, blast_radius
+from cmdbgraph.impact.flow import propagate_flow
 from cmdbgraph.impact.graph import ImpactGraph
+from cmdbgraph.impact.small_flow import propagate_small
 from cmdbgraph.schema import DEFAULT_REGISTRY, CIData, CINotFound, Relationship, Status
 from cmdbgraph.schema.relationships import MinUp
 from tests.factories import ci, rel
@@ -739,3 +742,57 @@ def test_the_vectorised_propagation_agrees_with_the_reference(case: Case, opts: 
     check_paths(
         case, opts, {c: (oracle.severity[c], oracle.depth[c], oracle.path[c]) for c in oracle.severity}
     )
+
+
+@given(cases(), options)
+@PROPERTY
+def test_the_small_python_and_the_numpy_strategies_give_identical_results(case: Case, opts: Options) -> None:
+    """``blast_radius`` computes small radii in plain Python and large ones in numpy; both
+    must settle the same CIs in the same order with the same severity, depth and parents."""
+    g = case.graph()
+    roots = [g.index[f] for f in case.failed]
+    depth = UNLIMITED if opts.max_depth is None else opts.max_depth
+    small = propagate_small(
+        g,
+        roots,
+        max_depth=depth,
+        rel_types=opts.rel_types,
+        maintenance_stops=opts.maintenance_stops,
+        budget=10**6,
+    )
+    assert small is not None
+    settled, via = small
+    assert g.flow is not None
+    allowed = None
+    if opts.rel_types is not None:
+        allowed = np.array([t in opts.rel_types for t in g.flow.type_names], dtype=np.bool_)
+    flow = propagate_flow(
+        g.flow,
+        len(g),
+        np.array(roots, dtype=np.int32),
+        max_depth=depth,
+        allowed_types=allowed,
+        maintenance_stops=opts.maintenance_stops,
+    )
+    assert sorted(flow.reached.tolist()) == sorted(settled)
+    by_node = {
+        n: (s, d, p, v)
+        for n, s, d, p, v in zip(
+            flow.reached.tolist(),
+            flow.severity.tolist(),
+            flow.depth.tolist(),
+            flow.parent.tolist(),
+            flow.via.tolist(),
+            strict=True,
+        )
+    }
+    assert {n: (s, d, p, via[n]) for n, (s, d, p) in settled.items()} == by_node
+
+
+def test_the_small_strategy_gives_up_past_its_budget() -> None:
+    g = graph(*(rel(f"c{i + 1}", f"c{i}") for i in range(40)))
+    assert (
+        propagate_small(g, [0], max_depth=UNLIMITED, rel_types=None, maintenance_stops=False, budget=10)
+        is None
+    )
+    assert len(blast_radius(g, ["c0"])) == 40

@@ -46,10 +46,14 @@ import numpy as np
 
 from cmdbgraph.impact.flow import DOWN, FlowResult, propagate_flow
 from cmdbgraph.impact.graph import ImpactGraph
+from cmdbgraph.impact.small_flow import Settled, Via, propagate_small
 from cmdbgraph.schema import CINotFound
 
 Severity = Literal["down", "degraded"]
 UNLIMITED = 1 << 30
+SMALL_RADIUS = 256
+"""Blast radii up to this many CIs are computed in plain Python (``small_flow``), larger ones
+in numpy (``flow``): below it numpy's per-level fixed cost dominates."""
 
 
 @dataclass(frozen=True)
@@ -164,12 +168,35 @@ def blast_radius(
     if rel_types is not None:
         wanted = set(rel_types)
         allowed = np.array([t in wanted for t in flow_arrays.type_names], dtype=np.bool_)
-    result = propagate_flow(
-        flow_arrays,
-        len(g),
-        np.array(roots, dtype=np.int32),
-        max_depth=UNLIMITED if max_depth is None else max_depth,
-        allowed_types=allowed,
+    depth_limit = UNLIMITED if max_depth is None else max_depth
+    small = propagate_small(
+        g,
+        roots,
+        max_depth=depth_limit,
+        rel_types=frozenset(rel_types) if rel_types is not None else None,
         maintenance_stops=maintenance_stops,
+        budget=SMALL_RADIUS,
     )
+    if small is not None:
+        result = _as_flow_result(*small)
+    else:
+        result = propagate_flow(
+            flow_arrays,
+            len(g),
+            np.array(roots, dtype=np.int32),
+            max_depth=depth_limit,
+            allowed_types=allowed,
+            maintenance_stops=maintenance_stops,
+        )
     return BlastRadius(graph=g, failed=tuple(g.ids[i] for i in roots), flow=result)
+
+
+def _as_flow_result(settled: Settled, via: Via) -> FlowResult:
+    nodes = list(settled)
+    return FlowResult(
+        reached=np.array(nodes, dtype=np.int32),
+        severity=np.array([settled[n][0] for n in nodes], dtype=np.int8),
+        depth=np.array([settled[n][1] for n in nodes], dtype=np.int32),
+        parent=np.array([settled[n][2] for n in nodes], dtype=np.int32),
+        via=np.array([via.get(n, settled[n][2]) for n in nodes], dtype=np.int32),
+    )

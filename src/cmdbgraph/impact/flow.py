@@ -40,15 +40,14 @@ class FlowResult:
     depth: IntArray
     parent: IntArray
     via: IntArray
-    truncated: bool = False
 
     def parent_map(self) -> dict[int, int]:
         """``parent[node]`` for every reached node."""
         return dict(zip(self.reached.tolist(), self.parent.tolist(), strict=True))
 
     def via_map(self) -> dict[int, int]:
-        """``via[node]`` for every reached node (-1, left out, occurs only when ``truncated``)."""
-        return {n: v for n, v in zip(self.reached.tolist(), self.via.tolist(), strict=True) if v >= 0}
+        """``via[node]`` for every reached node."""
+        return dict(zip(self.reached.tolist(), self.via.tolist(), strict=True))
 
 
 class _Workspace:
@@ -131,17 +130,14 @@ def propagate_flow(
     max_depth: int,
     allowed_types: npt.NDArray[np.bool_] | None = None,
     maintenance_stops: bool = False,
-    max_reached: int | None = None,
 ) -> FlowResult:
     """Propagate the failure of ``failed`` (CI indices) through ``flow``.
 
-    ``allowed_types`` masks relationship types by their index in ``flow.type_names``. With
-    ``max_reached``, propagation stops after the level in which more CIs than that were
-    reached, and the result says ``truncated`` (used to bound speculative queries).
+    ``allowed_types`` masks relationship types by their index in ``flow.type_names``.
     """
     ws = _acquire(flow, n)
     try:
-        return _propagate(ws, flow, failed, max_depth, allowed_types, maintenance_stops, max_reached)
+        return _propagate(ws, flow, failed, max_depth, allowed_types, maintenance_stops)
     finally:
         _release(flow, ws)
 
@@ -153,11 +149,7 @@ def _propagate(
     max_depth: int,
     allowed_types: npt.NDArray[np.bool_] | None,
     maintenance_stops: bool,
-    max_reached: int | None,
 ) -> FlowResult:
-    budget = max_reached if max_reached is not None else 1 << 62
-    count = 0
-    truncated = False
     severity, depth, parent, is_failed, lost = ws.severity, ws.depth, ws.parent, ws.failed, ws.lost
     is_failed[failed] = True
     severity[failed] = DOWN
@@ -209,10 +201,6 @@ def _propagate(
         parent[new] = par
         reached.append(new)
         frontier = new
-        count += len(new)
-        if count > budget:
-            truncated = True
-            break
 
     # phase 2: breadth-first from the failed CIs through every CI, down ones included at the
     # level they are first reached (not the later one they go down at: a CI that goes down
@@ -222,7 +210,7 @@ def _propagate(
     seen[failed] = True
     frontier = failed
     level = 0
-    while not truncated and len(frontier) and level < max_depth:
+    while len(frontier) and level < max_depth:
         level += 1
         src, dst, _ = edges(frontier)
         fresh = ~seen[dst]
@@ -235,9 +223,6 @@ def _propagate(
         depth[new] = level
         parent[new] = par[degraded]
         reached.append(new)
-        count += len(new)
-        if count > budget:
-            truncated = True
     all_reached = np.concatenate(reached) if reached else np.empty(0, dtype=np.int32)
     result = FlowResult(
         reached=all_reached,
@@ -245,7 +230,6 @@ def _propagate(
         depth=depth[all_reached],
         parent=parent[all_reached],
         via=via[all_reached],
-        truncated=truncated,
     )
     groups = np.concatenate(touched_groups) if touched_groups else np.empty(0, dtype=np.int32)
     ws.reset(all_reached, failed, groups)
