@@ -88,7 +88,7 @@ class FlowArrays:
             code=np.fromiter((c for cs in g.consumer_codes for c in cs), dtype=np.int32, count=m),
             rtype=np.fromiter((type_id[t] for ts in g.consumer_types for t in ts), dtype=np.int16, count=m),
             type_names=names,
-            threshold=np.array([grp.lost_threshold for grp in g.groups], dtype=np.int32),
+            threshold=np.array(g.thresholds, dtype=np.int32),
             maintenance=np.array([s is Status.MAINTENANCE for s in g.status], dtype=np.bool_),
         )
 
@@ -111,6 +111,8 @@ class ImpactGraph:
     provider_codes: list[tuple[int, ...]] = field(default_factory=list)
     provider_types: list[tuple[str, ...]] = field(default_factory=list)
     groups: list[GroupInfo] = field(default_factory=list)
+    thresholds: list[int] = field(default_factory=list)
+    """``groups[g].lost_threshold`` for every group, precomputed for the hot loops."""
     # non-propagating links used by summaries: CI -> [(type, target)]
     links: dict[int, list[tuple[str, int]]] = field(default_factory=dict)
     degree: list[int] = field(default_factory=list)
@@ -172,6 +174,7 @@ class ImpactGraph:
             provs[consumer].append((provider, code, rel.type))
         g.consumers, g.consumer_codes, g.consumer_types = _columns(cons)
         g.providers, g.provider_codes, g.provider_types = _columns(provs)
+        g.thresholds = [grp.lost_threshold for grp in g.groups]
         g.flow = FlowArrays.build(g)
         return g
 

@@ -7,9 +7,10 @@ the per-node adjacency tuples is then several times faster. :func:`propagate_sma
 numpy.
 
 The order of exploration mirrors the numpy version exactly (frontiers in settling order, edges
-in CSR order, the first edge to reach a CI explains it, a group goes down on the edge that
-loses its quorum, and phase 2 walks through down CIs at the hop they are first reached), so
-both produce identical results; ``tests/impact`` checks that.
+in CSR order, the first edge to reach a CI explains it, hard edges before lost quorums within a
+level, a group goes down on the edge that loses its quorum, and phase 2 walks through down CIs
+at the hop they are first reached), so both produce identical results; ``tests/impact`` checks
+that.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def propagate_small(
     failed_set = set(failed)
     settled: Settled = {}
     via: Via = {}
-    thresholds = [grp.lost_threshold for grp in g.groups]
+    thresholds = g.thresholds
     lost: dict[int, int] = {}
 
     def expands(p: int) -> bool:
@@ -53,6 +54,7 @@ def propagate_small(
     while frontier and level < max_depth:
         level += 1
         nxt: list[int] = []
+        tipped: list[tuple[int, int]] = []
         for p in frontier:
             if not expands(p):
                 continue
@@ -62,15 +64,17 @@ def propagate_small(
                 if code == HARD:
                     settled[c] = (DOWN, level, p)
                     nxt.append(c)
-                elif code >= GROUP:
-                    gid = code - GROUP
-                    count = lost.get(gid, 0) + 1
-                    lost[gid] = count
-                    if count == thresholds[gid]:
-                        settled[c] = (DOWN, level, p)
-                        nxt.append(c)
-        if len(settled) > budget:
-            return None
+                    if len(settled) > budget:
+                        return None
+                elif code >= GROUP and _lose(lost, code - GROUP) == thresholds[code - GROUP]:
+                    tipped.append((c, p))
+        # as in numpy: within a level, hard edges explain a CI before a lost quorum does
+        for c, p in tipped:
+            if c not in settled:
+                settled[c] = (DOWN, level, p)
+                nxt.append(c)
+                if len(settled) > budget:
+                    return None
         frontier = nxt
 
     # phase 2: breadth-first from the failed CIs through every CI (down ones at the hop they
@@ -92,7 +96,13 @@ def propagate_small(
                 nxt.append(c)
                 if c not in settled:
                     settled[c] = (DEGRADED, level, p)
-        if len(settled) > budget:
-            return None
+                    if len(settled) > budget:
+                        return None
         frontier = nxt
     return settled, via
+
+
+def _lose(lost: dict[int, int], gid: int) -> int:
+    """Count one more lost member of group ``gid``; the new count."""
+    count = lost[gid] = lost.get(gid, 0) + 1
+    return count
