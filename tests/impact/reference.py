@@ -14,9 +14,9 @@ the *down* depths as the fixed point of equations and the impact distances with 
   ones.
 
 Only edges of allowed types out of CIs that propagate count (with ``maintenance_stops`` a CI
-under maintenance propagates nothing unless it is one of the failed CIs). A redundancy-group
-member counts towards its group's quorum whatever else the relationship says (``optional``,
-``PART_OF``), as :meth:`ImpactGraph.build` does.
+under maintenance propagates nothing unless it is one of the failed CIs). An optional or degrading
+(``PART_OF``) relationship only degrades, even when it names a redundancy group: it counts in
+the group's size but never towards its lost quorum, as :meth:`ImpactGraph.build` does.
 """
 
 from __future__ import annotations
@@ -79,14 +79,14 @@ class FlowGraph:
             if spec is None or not spec.propagates or rel.source not in status or rel.target not in status:
                 continue
             provider, consumer = spec.provider(rel), spec.consumer(rel)
-            if rel.redundancy_group is not None:
+            if rel.optional or spec.effect == "degraded":
+                edges.append(FlowEdge(provider, consumer, rel.type, "soft"))
+            elif rel.redundancy_group is not None:
                 key = (consumer, rel.redundancy_group)
                 if (key, provider) in seen_members:
                     continue
                 seen_members.add((key, provider))
                 edges.append(FlowEdge(provider, consumer, rel.type, "group", key))
-            elif rel.optional or spec.effect == "degraded":
-                edges.append(FlowEdge(provider, consumer, rel.type, "soft"))
             else:
                 edges.append(FlowEdge(provider, consumer, rel.type, "hard"))
         thresholds = {

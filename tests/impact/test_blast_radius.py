@@ -796,3 +796,14 @@ def test_the_small_strategy_gives_up_past_its_budget() -> None:
         is None
     )
     assert len(blast_radius(g, ["c0"])) == 40
+
+
+def test_an_optional_group_member_never_takes_its_consumer_down() -> None:
+    """Optional wins over group membership: the member counts in the group's size, but losing
+    it only degrades (so with both members lost the consumer is still only degraded)."""
+    g = graph(
+        rel("app", "db1", redundancy_group="dbs", min_up=1),
+        rel("app", "db2", redundancy_group="dbs", min_up=1, optional=True),
+    )
+    assert [(i.id, i.severity) for i in blast_radius(g, ["db2"]).impacted] == [("app", "degraded")]
+    assert [(i.id, i.severity) for i in blast_radius(g, ["db1", "db2"]).impacted] == [("app", "degraded")]

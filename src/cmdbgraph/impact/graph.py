@@ -6,7 +6,8 @@ provider to its consumer (the end a failure flows to), with a code:
 
 - ``HARD``: a failure of the provider takes the consumer down;
 - ``SOFT``: it only degrades the consumer (``optional`` relationships, and types whose
-  ``effect`` is ``degraded`` such as ``PART_OF``);
+  ``effect`` is ``degraded`` such as ``PART_OF``), even when it names a redundancy group: such a
+  member still counts in the group's size but its loss never counts towards the quorum;
 - ``GROUP + g``: the provider is a member of redundancy group ``g`` of the consumer; the consumer
   goes down once ``lost_threshold[g]`` members are down, and is degraded before that.
 
@@ -160,14 +161,14 @@ class ImpactGraph:
                 g.links.setdefault(s, []).append((rel.type, t))
                 continue
             provider, consumer = (t, s) if spec.flows == "to_source" else (s, t)
-            if rel.redundancy_group is not None:
+            if rel.optional or spec.effect == "degraded":
+                code = SOFT  # never takes its consumer down, even as a group member
+            elif rel.redundancy_group is not None:
                 gid = group_ids[(g.ids[consumer], rel.redundancy_group)]
                 if (gid, provider) in seen_group_member:
                     continue  # one provider counts once in its group
                 seen_group_member.add((gid, provider))
                 code = GROUP + gid
-            elif rel.optional or spec.effect == "degraded":
-                code = SOFT
             else:
                 code = HARD
             cons[provider].append((consumer, code, rel.type))
