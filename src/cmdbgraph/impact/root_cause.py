@@ -27,11 +27,12 @@ decides *how badly* a consumer suffers, not whether it notices, so an alert on a
 redundancy group is still explained by one of its members.
 
 Search: candidates are the symptoms and everything they depend on (breadth-first from each
-symptom against the failure flow, which also yields the explanation paths). They are
-evaluated in order of an upper bound (explained symptoms, minus itself and its direct silent
-consumers as unobserved predictions), each with a breadth-first walk of its blast radius that
-stops as soon as it could no longer reach the current top ``limit``; the search stops when no
-remaining bound can.
+symptom against the failure flow, which also yields the explanation paths). The symptoms and
+their direct providers are evaluated first (their scores set a floor cheaply), the rest in
+order of an upper bound (explained symptoms, minus itself and its direct silent consumers as
+unobserved predictions),
+each with a breadth-first walk of its blast radius that stops as soon as it could no longer
+reach the current top ``limit``; the search stops when no remaining bound can.
 """
 
 from __future__ import annotations
@@ -165,18 +166,19 @@ def root_cause(
         silent = (c not in symptom_set) + len({q for q in g.consumers[c] if q not in symptom_set})
         return explained_mask[c].bit_count() * EXPLAINED + silent * UNOBSERVED + extra[c]
 
-    scored = sorted(((bound(c), c) for c in explained_mask), key=lambda t: (-t[0], g.ids[t[1]]))
     best: list[tuple[float, int, tuple[int, ...], Candidate]] = []  # min-heap of the top `limit`
-    for ub, c in scored:
-        floor = best[0][0] if len(best) >= limit else -math.inf
-        if ub < floor:
-            break
+
+    def floor() -> float:
+        return best[0][0] if len(best) >= limit else -math.inf
+
+    def evaluate(c: int) -> None:
         explained = [s for bit, s in enumerate(s_nodes) if explained_mask[c] >> bit & 1]
         base = len(explained) * EXPLAINED + extra[c]
-        affordable = math.inf if floor == -math.inf else (base - floor) / -UNOBSERVED
+        low = floor()
+        affordable = math.inf if low == -math.inf else (base - low) / -UNOBSERVED
         cost = _reach_cost(g, c, symptom_set, h_nodes, depth_limit, affordable)
         if cost is None:
-            continue
+            return
         unobserved, contradicts = cost
         score = base + unobserved * UNOBSERVED + len(contradicts) * CONTRADICTED
         cand = Candidate(
@@ -195,6 +197,20 @@ def root_cause(
             heapq.heappush(best, entry)
         elif entry[:3] > best[0][:3]:
             heapq.heapreplace(best, entry)
+
+    # the symptoms and their direct providers first: their blast radii are usually small and
+    # their scores set a floor that stops the walks of deep, unspecific candidates early
+    seeds = sorted(symptom_set | {p for s in symptom_set for p in g.providers[s]}, key=lambda c: g.ids[c])
+    for c in seeds:
+        evaluate(c)
+    seeded = set(seeds)
+    rest = sorted(
+        ((bound(c), c) for c in explained_mask if c not in seeded), key=lambda t: (-t[0], g.ids[t[1]])
+    )
+    for ub, c in rest:
+        if ub < floor():
+            break
+        evaluate(c)
     ranked = sorted(best, key=lambda e: (-e[0], -e[1], e[3].id))
     return [e[3] for e in ranked]
 
