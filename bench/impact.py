@@ -4,7 +4,7 @@ Run: ``python bench/impact.py [--cis 100000] [--samples 30] [--depth 8]``
 
 Two graphs, each built once into the project's :class:`ImpactGraph` snapshot:
 
-- the demo enterprise (``iter_enterprise``), with redundancy groups, optional and degrading
+- the demo enterprise (``enterprise_records``), with redundancy groups, optional and degrading
   relationships; failures are sampled from infrastructure kinds;
 - a synthetic layered DAG: 8 layers (each about 1.6 times the size of the one below), every CI
   above the bottom depends on about 3 CIs of lower layers (mostly the next one), so upstream
@@ -57,7 +57,7 @@ import numpy.typing as npt
 from cmdbgraph.impact.blast_radius import blast_radius
 from cmdbgraph.impact.graph import ImpactGraph
 from cmdbgraph.impact.root_cause import root_cause
-from cmdbgraph.ingest.demo import DEMO_MAX_SIZE, DEMO_MIN_SIZE, iter_enterprise
+from cmdbgraph.ingest.demo import DEMO_MAX_SIZE, DEMO_MIN_SIZE, enterprise_records
 from cmdbgraph.schema import DEFAULT_REGISTRY, CIData, Relationship
 
 IntArray = npt.NDArray[np.int64]
@@ -160,13 +160,7 @@ def layered_workload(n_cis: int, samples: int, seed: int) -> Workload:
 
 def demo_workload(n_cis: int, samples: int, seed: int) -> Workload:
     size = min(max(n_cis, DEMO_MIN_SIZE), DEMO_MAX_SIZE)
-    cis: list[CIData] = []
-    rels: list[Relationship] = []
-    for item in iter_enterprise(size):
-        if isinstance(item, CIData):
-            cis.append(item)
-        else:
-            rels.append(item)
+    cis, rels = enterprise_records(size)
     flows_from = {r.target if _flows_to_source(r) else r.source for r in rels if _propagates(r)}
     by_kind: dict[str, list[str]] = {}
     for ci in cis:

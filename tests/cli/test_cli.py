@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from cmdbgraph.graphdb import EmbeddedStore
-from cmdbgraph.ingest.demo import iter_enterprise
+from cmdbgraph.ingest.demo import enterprise_records
 from cmdbgraph.schema import CIData, Relationship
 from tests.cli.clirun import (
     ACTOR,
@@ -77,13 +77,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
     work = tmp_path_factory.mktemp("demo")
     store = work / "demo.db"
     result = run_cli(["--store", store, "demo", "--size", str(DEMO_SIZE), "--json"], cwd=work)
-    cis: list[CIData] = []
-    rels: list[Relationship] = []
-    for item in iter_enterprise(DEMO_SIZE, DEMO_SEED):
-        if isinstance(item, CIData):
-            cis.append(item)
-        else:
-            rels.append(item)
+    cis, rels = enterprise_records(DEMO_SIZE, DEMO_SEED)
     return Demo(store, result, tuple(cis), tuple(rels))
 
 

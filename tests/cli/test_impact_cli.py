@@ -20,8 +20,8 @@ import pytest
 from cmdbgraph.impact.blast_radius import blast_radius
 from cmdbgraph.impact.graph import ImpactGraph
 from cmdbgraph.impact.root_cause import root_cause
-from cmdbgraph.ingest.demo import iter_enterprise
-from cmdbgraph.schema import DEFAULT_REGISTRY, CIData, Relationship
+from cmdbgraph.ingest.demo import enterprise_records
+from cmdbgraph.schema import DEFAULT_REGISTRY, Relationship
 from tests.cli.clirun import CliResult, Job, ok, run_jobs
 
 DEMO_SIZE = 300
@@ -109,13 +109,7 @@ class Runs:
 
 
 def demo_world(store: Path) -> Demo:
-    cis: list[CIData] = []
-    rels: list[Relationship] = []
-    for item in iter_enterprise(DEMO_SIZE, DEMO_SEED):
-        if isinstance(item, CIData):
-            cis.append(item)
-        else:
-            rels.append(item)
+    cis, rels = enterprise_records(DEMO_SIZE, DEMO_SEED)
     g = ImpactGraph.build(cis, rels)
     # the database whose failure reaches most CIs (then the smallest id)
     databases = [c.id for c in cis if c.kind == "Database"]

@@ -28,7 +28,7 @@ import pytest
 from cmdbgraph.impact.blast_radius import blast_radius
 from cmdbgraph.impact.graph import ImpactGraph
 from cmdbgraph.impact.root_cause import UNOBSERVED, Candidate, root_cause
-from cmdbgraph.ingest.demo import iter_enterprise
+from cmdbgraph.ingest.demo import enterprise_records
 from cmdbgraph.schema import DEFAULT_REGISTRY, CIData, CINotFound, Relationship
 from tests.factories import ci, depends_on, rel
 
@@ -75,13 +75,7 @@ def report(capsys: pytest.CaptureFixture[str], line: str) -> None:
 
 
 def demo_graph() -> tuple[list[CIData], list[Relationship]]:
-    cis: list[CIData] = []
-    rels: list[Relationship] = []
-    for item in iter_enterprise(2000, 42):
-        if isinstance(item, CIData):
-            cis.append(item)
-        else:
-            rels.append(item)
+    cis, rels = enterprise_records(2000, 42)
     return cis, rels
 
 

@@ -30,6 +30,6 @@ True
 True
 """
 
-from cmdbgraph.ingest.demo.enterprise import DEMO_MAX_SIZE, DEMO_MIN_SIZE, iter_enterprise
+from cmdbgraph.ingest.demo.enterprise import DEMO_MAX_SIZE, DEMO_MIN_SIZE, enterprise_records, iter_enterprise
 
-__all__ = ["DEMO_MAX_SIZE", "DEMO_MIN_SIZE", "iter_enterprise"]
+__all__ = ["DEMO_MAX_SIZE", "DEMO_MIN_SIZE", "enterprise_records", "iter_enterprise"]

@@ -111,3 +111,15 @@ def _generate(size: int, seed: int) -> Iterator[CIData | Relationship]:
     rng = random.Random(f"cmdbgraph-demo:{seed}:relationships")
     for relationship_layer in _RELATIONSHIP_LAYERS:
         yield from relationship_layer(plan, rng)
+
+
+def enterprise_records(size: int, seed: int = 42) -> tuple[list[CIData], list[Relationship]]:
+    """The whole enterprise of :func:`iter_enterprise`, split into its CIs and relationships."""
+    cis: list[CIData] = []
+    rels: list[Relationship] = []
+    for item in iter_enterprise(size, seed):
+        if isinstance(item, CIData):
+            cis.append(item)
+        else:
+            rels.append(item)
+    return cis, rels
