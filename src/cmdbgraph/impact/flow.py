@@ -24,6 +24,7 @@ import numpy.typing as npt
 from cmdbgraph.impact.graph import GROUP, HARD, FlowArrays
 
 NONE, DEGRADED, DOWN = 0, 1, 2
+_NO_STAMP = np.iinfo(np.int32).max
 IntArray = npt.NDArray[np.int32]
 
 
@@ -62,6 +63,7 @@ class _Workspace:
         self.lost = np.zeros(groups, dtype=np.int32)
         self.seen = np.zeros(n, dtype=np.bool_)
         self.via = np.full(n, -1, dtype=np.int32)
+        self.stamp = np.full(n, _NO_STAMP, dtype=np.int32)
 
     def reset(self, touched: IntArray, failed: IntArray, groups: IntArray) -> None:
         for arr, value in ((self.severity, 0), (self.depth, -1), (self.parent, -1), (self.via, -1)):
@@ -115,11 +117,18 @@ def _gather(flow: FlowArrays, frontier: IntArray) -> tuple[IntArray, IntArray, n
     return src, flow.dst[edge], edge
 
 
-def _first(candidates: IntArray, sources: IntArray) -> tuple[IntArray, IntArray]:
-    """Unique candidates (in first-seen order) and the source of each one's first edge."""
-    uniq, first = np.unique(candidates, return_index=True)
-    order = np.argsort(first, kind="stable")
-    return uniq[order].astype(np.int32), sources[first[order]]
+def _first(candidates: IntArray, sources: IntArray, stamp: IntArray) -> tuple[IntArray, IntArray]:
+    """Unique candidates (in first-seen order) and the source of each one's first edge.
+
+    ``stamp`` is a per-CI scratch array holding ``_NO_STAMP``: ``np.minimum.at`` (unbuffered,
+    so well defined with repeated indices) leaves at each candidate the position of its first
+    occurrence, without sorting; the entries are restored before returning.
+    """
+    positions = np.arange(len(candidates), dtype=np.int32)
+    np.minimum.at(stamp, candidates, positions)
+    firsts = stamp[candidates] == positions
+    stamp[candidates] = _NO_STAMP
+    return candidates[firsts].astype(np.int32, copy=False), sources[firsts]
 
 
 def propagate_flow(
@@ -195,7 +204,7 @@ def _propagate(
         cands = np.concatenate(cand_dst)
         if not len(cands):
             break
-        new, par = _first(cands, np.concatenate(cand_src))
+        new, par = _first(cands, np.concatenate(cand_src), ws.stamp)
         severity[new] = DOWN
         depth[new] = level
         parent[new] = par
@@ -214,7 +223,7 @@ def _propagate(
         level += 1
         src, dst, _ = edges(frontier)
         fresh = ~seen[dst]
-        frontier, par = _first(dst[fresh], src[fresh])
+        frontier, par = _first(dst[fresh], src[fresh], ws.stamp)
         seen[frontier] = True
         via[frontier] = par
         degraded = severity[frontier] == NONE
