@@ -42,12 +42,8 @@ def propagate_small(
     thresholds = g.thresholds
     lost: dict[int, int] = {}
 
-    def expands(p: int) -> bool:
-        return not (maintenance_stops and status[p] is Status.MAINTENANCE and p not in failed_set)
-
-    def allowed(p: int, k: int) -> bool:
-        return rel_types is None or types[p][k] in rel_types
-
+    maintenance = Status.MAINTENANCE
+    # (the checks below are inlined: this loop is the hot path of small queries)
     # phase 1: down, level by level (a group goes down on the edge that loses its quorum)
     frontier = list(failed)
     level = 0
@@ -56,10 +52,14 @@ def propagate_small(
         nxt: list[int] = []
         tipped: list[tuple[int, int]] = []
         for p in frontier:
-            if not expands(p):
+            if maintenance_stops and status[p] is maintenance and p not in failed_set:
                 continue
             for k, (c, code) in enumerate(zip(consumers[p], codes[p], strict=True)):
-                if c in failed_set or c in settled or not allowed(p, k):
+                if (
+                    c in failed_set
+                    or c in settled
+                    or (rel_types is not None and types[p][k] not in rel_types)
+                ):
                     continue
                 if code == HARD:
                     settled[c] = (DOWN, level, p)
@@ -86,10 +86,10 @@ def propagate_small(
         level += 1
         nxt = []
         for p in frontier:
-            if not expands(p):
+            if maintenance_stops and status[p] is maintenance and p not in failed_set:
                 continue
             for k, c in enumerate(consumers[p]):
-                if c in seen or not allowed(p, k):
+                if c in seen or (rel_types is not None and types[p][k] not in rel_types):
                     continue
                 seen.add(c)
                 via[c] = p
