@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from cmdbgraph.graphdb import Batch
-from cmdbgraph.schema import CIData, Relationship
+from cmdbgraph.schema import DEFAULT_REGISTRY, CIData, Relationship
 
 
 def ci(ci_id: str, kind: str = "Service", **fields: Any) -> CIData:
@@ -29,3 +30,13 @@ def graph_batch(nodes: list[str], edges: list[tuple[str, str]], kind: str = "Ser
         upsert_cis=[ci(n, kind) for n in nodes],
         upsert_relationships=[depends_on(a, b) for a, b in edges],
     )
+
+
+def flow_pairs(relationships: Iterable[Relationship]) -> set[tuple[str, str]]:
+    """(provider, consumer) of every propagating relationship: the hops a failure can take."""
+    pairs: set[tuple[str, str]] = set()
+    for r in relationships:
+        spec = DEFAULT_REGISTRY.rel_types[r.type]
+        if spec.propagates:
+            pairs.add((spec.provider(r), spec.consumer(r)))
+    return pairs

@@ -21,8 +21,9 @@ from cmdbgraph.impact.blast_radius import blast_radius
 from cmdbgraph.impact.graph import ImpactGraph
 from cmdbgraph.impact.root_cause import root_cause
 from cmdbgraph.ingest.demo import enterprise_records
-from cmdbgraph.schema import DEFAULT_REGISTRY, Relationship
+from cmdbgraph.schema import Relationship
 from tests.cli.clirun import CliResult, Job, ok, run_jobs
+from tests.factories import flow_pairs
 
 DEMO_SIZE = 300
 DEMO_SEED = 42  # the demo command's default
@@ -64,16 +65,6 @@ def json_doc(result: CliResult) -> dict[str, Any]:
     doc = result.json()
     assert isinstance(doc, dict)
     return doc
-
-
-def flow_pairs(relationships: list[Relationship]) -> set[tuple[str, str]]:
-    """(provider, consumer) of every propagating relationship."""
-    pairs: set[tuple[str, str]] = set()
-    for r in relationships:
-        spec = DEFAULT_REGISTRY.rel_types[r.type]
-        if spec.propagates:
-            pairs.add((spec.provider(r), spec.consumer(r)))
-    return pairs
 
 
 def assert_impact_rows(doc: dict[str, Any], failed: str, pairs: set[tuple[str, str]]) -> None:

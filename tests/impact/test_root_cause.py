@@ -29,8 +29,8 @@ from cmdbgraph.impact.blast_radius import blast_radius
 from cmdbgraph.impact.graph import ImpactGraph
 from cmdbgraph.impact.root_cause import UNOBSERVED, Candidate, root_cause
 from cmdbgraph.ingest.demo import enterprise_records
-from cmdbgraph.schema import DEFAULT_REGISTRY, CIData, CINotFound, Relationship
-from tests.factories import ci, depends_on, rel
+from cmdbgraph.schema import CIData, CINotFound, Relationship
+from tests.factories import ci, depends_on, flow_pairs, rel
 
 SCENARIOS = 100
 NOISELESS_MIN_RATE = 0.95
@@ -38,16 +38,6 @@ NOISY_MIN_RATE = 0.80
 
 
 # ------------------------------------------------------------------------------ helpers
-
-
-def flow_pairs(relationships: tuple[Relationship, ...] | list[Relationship]) -> set[tuple[str, str]]:
-    """(provider, consumer) of every propagating relationship: the hops a failure can take."""
-    pairs: set[tuple[str, str]] = set()
-    for r in relationships:
-        spec = DEFAULT_REGISTRY.rel_types[r.type]
-        if spec.propagates:
-            pairs.add((spec.provider(r), spec.consumer(r)))
-    return pairs
 
 
 def assert_explanations(cand: Candidate, pairs: set[tuple[str, str]]) -> None:
