@@ -5,13 +5,19 @@ Only composition roots (the CLI, the GraphQL app) build it; nothing else reads t
 - ``CMDBGRAPH_STORE``: the store URI (default ``cmdbgraph.db`` in the working directory).
 - ``CMDBGRAPH_KINDS_FILE``: a YAML/JSON file of user kinds and relationship types.
 - ``CMDBGRAPH_ACTOR``: who the audit history records as the author of CLI writes.
+- ``CMDBGRAPH_NEO4J_USER``, ``CMDBGRAPH_NEO4J_PASSWORD``, ``CMDBGRAPH_NEO4J_DATABASE``: how to log
+  in to a Neo4j store (``--store neo4j://host:7687``); ``CMDBGRAPH_NEO4J_BATCH_SIZE``: rows per
+  ``UNWIND`` statement; ``CMDBGRAPH_NEO4J_FLAVOUR``: ``neo4j`` (default) or ``falkordb`` for
+  FalkorDB's Bolt listener.
 """
 
 from __future__ import annotations
 
 import getpass
 from pathlib import Path
+from typing import Literal
 
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_STORE = "cmdbgraph.db"
@@ -32,6 +38,11 @@ class Settings(BaseSettings):
     store: str = DEFAULT_STORE
     kinds_file: Path | None = None
     actor: str = ""
+    neo4j_user: str = "neo4j"
+    neo4j_password: SecretStr = SecretStr("")
+    neo4j_database: str | None = None
+    neo4j_batch_size: int = Field(default=5000, ge=1, le=100_000)
+    neo4j_flavour: Literal["neo4j", "falkordb"] = "neo4j"
 
     def audit_actor(self) -> str:
         """The actor to record in history."""

@@ -1171,6 +1171,7 @@ class AbortWrite(Exception):
     """Raised from a progress callback to break off a write half-way."""
 
 
+@pytest.mark.neo4j_semantics  # rollback
 def test_an_error_while_writing_leaves_nothing_written(store: GraphStore) -> None:
     apply(store, graph_batch(["a", "b"], [("a", "b")]))
     before = state_of(store)
@@ -1324,16 +1325,19 @@ def test_dry_run_of_an_invalid_batch_raises(store: GraphStore) -> None:
 
 
 # -- awkward ids and names -------------------------------------------------------------------------
+# FalkorDB's Bolt listener splices string parameters into the query text unescaped, so quotes
+# and backslashes break it (measured: "x' RETURN 1 //" returns 1); on real Neo4j they must pass.
+_SPLICE_BREAKERS = pytest.mark.neo4j_semantics
 AWKWARD = [
-    'say "hi"',
-    "it's",
+    pytest.param('say "hi"', marks=_SPLICE_BREAKERS),
+    pytest.param("it's", marks=_SPLICE_BREAKERS),
     "`backtick`",
     "{braces}",
     "${param}",
     "MATCH (n) DETACH DELETE n",
     "RETURN",
-    "' OR 1=1 --",
-    "back\\slash",
+    pytest.param("' OR 1=1 --", marks=_SPLICE_BREAKERS),
+    pytest.param("back\\slash", marks=_SPLICE_BREAKERS),
     "Zürich ✓ 日本 🚀",
     "a:b/c;d",
     "%s %d",

@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 
 from cmdbgraph.graphdb import GraphStore, open_store
+from cmdbgraph.graphdb.neo4j import Neo4jOptions
 from cmdbgraph.ingest.schema_config import load_registry
 from cmdbgraph.schema import CmdbgraphError, Registry
 from cmdbgraph.settings import Settings
@@ -50,9 +51,24 @@ class CliState:
 
     def open_store(self, *, create: bool = False) -> GraphStore:
         """Open the chosen store; only commands that write pass ``create=True``."""
-        store = open_store(self.settings.store, self.registry, create=create)
+        return self.open_uri(self.settings.store, create=create)
+
+    def open_uri(self, uri: str, *, create: bool = False) -> GraphStore:
+        """Open the store ``uri`` names (closed with the CLI state)."""
+        store = open_store(uri, self.registry, create=create, neo4j=self.neo4j_options())
         self._stores.append(store)
         return store
+
+    def neo4j_options(self) -> Neo4jOptions:
+        """How to log in to a Neo4j store, from the settings."""
+        s = self.settings
+        return Neo4jOptions(
+            user=s.neo4j_user,
+            password=s.neo4j_password.get_secret_value(),
+            database=s.neo4j_database or None,
+            batch_size=s.neo4j_batch_size,
+            flavour=s.neo4j_flavour,
+        )
 
     def close(self) -> None:
         for store in self._stores:
@@ -67,7 +83,24 @@ def _global_options(
         str | None,
         typer.Option(
             "--store",
-            help="Store URI: a file path or sqlite:///path [env CMDBGRAPH_STORE; default ./cmdbgraph.db]",
+            help="Store URI: a file path, sqlite:///path, or neo4j://host:7687 (also neo4j+s, bolt, "
+            "bolt+s) [env CMDBGRAPH_STORE; default ./cmdbgraph.db]",
+        ),
+    ] = None,
+    neo4j_user: Annotated[
+        str | None, typer.Option("--neo4j-user", help="Neo4j user [env CMDBGRAPH_NEO4J_USER; default neo4j]")
+    ] = None,
+    neo4j_password: Annotated[
+        str | None,
+        typer.Option(
+            "--neo4j-password",
+            help="Neo4j password [env CMDBGRAPH_NEO4J_PASSWORD; prefer the variable: options show in ps]",
+        ),
+    ] = None,
+    neo4j_database: Annotated[
+        str | None,
+        typer.Option(
+            "--neo4j-database", help="Neo4j database [env CMDBGRAPH_NEO4J_DATABASE; default: the server's]"
         ),
     ] = None,
     kinds_file: Annotated[
@@ -85,6 +118,13 @@ def _global_options(
         overrides["kinds_file"] = kinds_file
     if actor is not None:
         overrides["actor"] = actor
+    for name, value in (
+        ("neo4j_user", neo4j_user),
+        ("neo4j_password", neo4j_password),
+        ("neo4j_database", neo4j_database),
+    ):
+        if value is not None:
+            overrides[name] = value
     state = CliState(settings=Settings(**overrides))
     ctx.obj = state
     ctx.call_on_close(state.close)

@@ -8,10 +8,11 @@ timestamps between CIs: a bulk import stamps thousands of CIs with the same ones
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, cast
 
 import orjson
 
+from cmdbgraph.graphdb.store import HistoryEntry, RelKey
 from cmdbgraph.schema import CI, Provenance, Relationship, Status
 from cmdbgraph.schema.ci import trusted_ci
 from cmdbgraph.schema.relationships import trusted_relationship
@@ -103,3 +104,36 @@ class Decoder:
     def relationship(self, source: str, rel_type: str, target: str, doc: str | bytes) -> Relationship:
         """A relationship from its key and stored document."""
         return trusted_relationship(relationship_values(source, rel_type, target, doc))
+
+
+def history_entry(
+    seq: int,
+    at: datetime,
+    actor: str,
+    entity: str,
+    a: str,
+    t: str | None,
+    b: str | None,
+    op: str,
+    before: str | None,
+    after: str | None,
+) -> HistoryEntry:
+    """A :class:`HistoryEntry` from the stored columns of one change (documents decoded)."""
+    if entity == "ci":
+        key: str | RelKey = a
+        before_doc = orjson.loads(before) if before else None
+        after_doc = orjson.loads(after) if after else None
+    else:
+        key = (a, cast(str, t), cast(str, b))
+        before_doc = relationship_values(*key, before) if before else None
+        after_doc = relationship_values(*key, after) if after else None
+    return HistoryEntry(
+        seq=seq,
+        at=at,
+        actor=actor,
+        entity=cast(Literal["ci", "relationship"], entity),
+        key=key,
+        op=cast(Literal["create", "update", "delete"], op),
+        before=before_doc,
+        after=after_doc,
+    )

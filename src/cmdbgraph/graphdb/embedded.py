@@ -19,12 +19,11 @@ from pathlib import Path
 from typing import Any, cast
 
 import networkx as nx
-import orjson
 from pydantic import JsonValue
 
 from cmdbgraph.graphdb import sqlite_sql as sql
 from cmdbgraph.graphdb.batch_plan import Plan, plan_batch
-from cmdbgraph.graphdb.documents import Decoder, encode_ci, encode_relationship, relationship_values
+from cmdbgraph.graphdb.documents import Decoder, encode_ci, encode_relationship, history_entry
 from cmdbgraph.graphdb.gc_pause import gc_paused
 from cmdbgraph.graphdb.memory_index import GraphIndex
 from cmdbgraph.graphdb.store import (
@@ -400,21 +399,4 @@ class EmbeddedStore:
 
 def _entry(row: HistoryRow) -> HistoryEntry:
     seq, at, actor, entity, a, t, b, op, before, after = row
-    if entity == "ci":
-        key: str | RelKey = a
-        before_doc = orjson.loads(before) if before else None
-        after_doc = orjson.loads(after) if after else None
-    else:
-        key = (a, cast(str, t), cast(str, b))
-        before_doc = relationship_values(*key, before) if before else None
-        after_doc = relationship_values(*key, after) if after else None
-    return HistoryEntry(
-        seq=seq,
-        at=datetime.fromisoformat(at),
-        actor=actor,
-        entity=cast(Any, entity),
-        key=key,
-        op=cast(Any, op),
-        before=before_doc,
-        after=after_doc,
-    )
+    return history_entry(seq, datetime.fromisoformat(at), actor, entity, a, t, b, op, before, after)

@@ -8,6 +8,7 @@ against, and the form as-of reads are rebuilt into.
 from __future__ import annotations
 
 import base64
+import bisect
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Literal
@@ -162,8 +163,7 @@ class GraphIndex:
         after: str | None,
     ) -> Page:
         """Filter, order by id, and cut one page (see ``GraphStore.search``)."""
-        if first < 1 or first > 1000:
-            raise ValueError("first must be between 1 and 1000")
+        check_page_size(first)
         pool: Iterable[str] = self.by_kind.get(kind, set()) if kind is not None else self.cis
         needle = text.casefold() if text else None
         matches: list[str] = []
@@ -177,25 +177,8 @@ class GraphIndex:
                 continue
             matches.append(ci_id)
         matches.sort()
-        start = 0
-        if after is not None:
-            last = decode_cursor(after)
-            # first id strictly greater than the cursor's id
-            lo, hi = 0, len(matches)
-            while lo < hi:
-                mid = (lo + hi) // 2
-                if matches[mid] <= last:
-                    lo = mid + 1
-                else:
-                    hi = mid
-            start = lo
-        chunk = matches[start : start + first]
-        more = start + first < len(matches)
-        return Page(
-            items=[self.cis[i] for i in chunk],
-            next_cursor=encode_cursor(chunk[-1]) if more and chunk else None,
-            total=len(matches),
-        )
+        chunk, next_cursor = page_of(matches, first, after)
+        return Page(items=[self.cis[i] for i in chunk], next_cursor=next_cursor, total=len(matches))
 
     def counts(self, last_seq: int) -> Counts:
         """Totals by kind, status and relationship type."""
@@ -226,3 +209,18 @@ def decode_cursor(cursor: str) -> str:
         return base64.b64decode(cursor.encode(), altchars=b"-_", validate=True).decode()
     except (ValueError, UnicodeDecodeError):
         raise ValueError(f"invalid cursor {cursor!r}") from None
+
+
+def check_page_size(first: int) -> None:
+    """Refuse a page size outside 1..1000 (``ValueError``)."""
+    if first < 1 or first > 1000:
+        raise ValueError("first must be between 1 and 1000")
+
+
+def page_of(ids: list[str], first: int, after: str | None) -> tuple[list[str], str | None]:
+    """One page of the sorted ``ids``: up to ``first`` ids after the cursor ``after``, and the
+    cursor of the next page (``None`` at the end)."""
+    start = bisect.bisect_right(ids, decode_cursor(after)) if after is not None else 0
+    chunk = ids[start : start + first]
+    more = start + first < len(ids)
+    return chunk, encode_cursor(chunk[-1]) if more and chunk else None

@@ -9,7 +9,8 @@
     │   ├── RelationshipNotFound    code RELATIONSHIP_NOT_FOUND
     │   └── StoreNotFound           code STORE_NOT_FOUND
     └── StoreError                  code STORE_ERROR         exit 1
-        └── StoreUnavailable        code STORE_UNAVAILABLE
+        ├── StoreUnavailable        code STORE_UNAVAILABLE
+        └── StoreConflict           code STORE_CONFLICT
 
 An :class:`InvalidInput` names every :class:`Problem` found, each with its own stable
 ``code`` (``UNKNOWN_KIND``, ``DANGLING_ENDPOINT`` ...), the record it concerns and the field.
@@ -110,3 +111,10 @@ class StoreUnavailable(StoreError):
     """The store cannot be opened or reached."""
 
     code = "STORE_UNAVAILABLE"
+
+
+class StoreConflict(StoreError):
+    """The store refused a write that conflicts with its state or a concurrent writer
+    (a uniqueness constraint, a deadlock that outlived the retries)."""
+
+    code = "STORE_CONFLICT"
