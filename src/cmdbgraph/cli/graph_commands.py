@@ -1,4 +1,4 @@
-"""Graph commands: demo, import, export, show, stats, history."""
+"""Graph commands: demo, import, export, show, stats, history, migrate."""
 
 from __future__ import annotations
 
@@ -15,10 +15,11 @@ from rich.table import Table
 from cmdbgraph.cli.app import app, emit_json, err_console, out_console, state_of
 from cmdbgraph.cli.render import change_list, ci_panel, history_table, neighbour_table, result_summary
 from cmdbgraph.graphdb import Direction, WriteResult
+from cmdbgraph.graphdb.migrate import migrate as migrate_store
 from cmdbgraph.ingest.demo import DEMO_MAX_SIZE, DEMO_MIN_SIZE, iter_enterprise
 from cmdbgraph.ingest.graphfile import read_graph_files, write_graph_file
 from cmdbgraph.ingest.loader import load_records
-from cmdbgraph.schema import CIData, Relationship
+from cmdbgraph.schema import CIData, Relationship, StoreError
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout")]
 
@@ -263,3 +264,44 @@ def history(
         )
         return
     out_console.print(history_table(ci_id, entries))
+
+
+@app.command()
+def migrate(
+    ctx: typer.Context,
+    from_uri: Annotated[
+        str, typer.Option("--from", help="Source store URI (a file, sqlite:///…, neo4j://…)")
+    ],
+    to_uri: Annotated[str, typer.Option("--to", help="Target store URI; must be empty (created if a file)")],
+    json_out: JsonOpt = False,
+) -> None:
+    """Copy a whole graph with its history between two stores, then verify the counts.
+
+    Neo4j logins come from the global --neo4j-* options / CMDBGRAPH_NEO4J_* (the same for both).
+    """
+    state = state_of(ctx)
+    source = state.open_uri(from_uri, create=False)
+    target = state.open_uri(to_uri, create=True)
+    with progress_bar("reading history") as read_update, progress_bar("writing") as write_update:
+
+        def update(phase: str, done: int, total: int) -> None:
+            (read_update if phase == "read" else write_update)(done, total)
+
+        result = migrate_store(source, target, progress=update)
+    if json_out:
+        emit_json(
+            {
+                "changes": result.changes,
+                "verified": result.verified,
+                "source": {"cis": result.source.cis, "relationships": result.source.relationships},
+                "target": {"cis": result.target.cis, "relationships": result.target.relationships},
+            }
+        )
+    else:
+        out_console.print(
+            f"copied {result.changes} changes: {result.target.cis} CIs, "
+            f"{result.target.relationships} relationships "
+            + ("[green]verified[/]" if result.verified else "[red]counts differ[/]")
+        )
+    if not result.verified:
+        raise StoreError(f"the copy does not match: source {result.source}, target {result.target}")

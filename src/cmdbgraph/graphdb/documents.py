@@ -137,3 +137,24 @@ def history_entry(
         before=before_doc,
         after=after_doc,
     )
+
+
+def entry_documents(entry: HistoryEntry) -> tuple[str | None, str | None]:
+    """The stored ``before``/``after`` documents of a change, byte for byte as the store that
+    recorded it wrote them (for copying a history between stores)."""
+
+    def document(values: dict[str, Any] | None) -> str | None:
+        if values is None:
+            return None
+        if entry.entity == "ci":
+            return orjson.dumps(values).decode()
+        return encode_relationship(trusted_relationship(values))
+
+    return document(entry.before), document(entry.after)
+
+
+def entry_key(entry: HistoryEntry) -> tuple[str, str | None, str | None]:
+    """``(a, t, b)``: the CI id, or the relationship's source, type and target."""
+    if isinstance(entry.key, str):
+        return entry.key, None, None
+    return entry.key

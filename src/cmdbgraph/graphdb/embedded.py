@@ -16,16 +16,23 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import networkx as nx
 from pydantic import JsonValue
 
 from cmdbgraph.graphdb import sqlite_sql as sql
 from cmdbgraph.graphdb.batch_plan import Plan, plan_batch
-from cmdbgraph.graphdb.documents import Decoder, encode_ci, encode_relationship, history_entry
+from cmdbgraph.graphdb.documents import (
+    Decoder,
+    encode_ci,
+    encode_relationship,
+    entry_documents,
+    entry_key,
+    history_entry,
+)
 from cmdbgraph.graphdb.gc_pause import gc_paused
-from cmdbgraph.graphdb.memory_index import GraphIndex
+from cmdbgraph.graphdb.memory_index import GraphIndex, replay_change
 from cmdbgraph.graphdb.store import (
     Batch,
     Counts,
@@ -35,6 +42,8 @@ from cmdbgraph.graphdb.store import (
     Page,
     RelKey,
     WriteResult,
+    check_next,
+    raise_not_empty,
 )
 from cmdbgraph.schema import (
     CI,
@@ -148,15 +157,7 @@ class EmbeddedStore:
 
     def _replay(self, row: HistoryRow) -> None:
         _, _, _, entity, a, t, b, op, _, after = row
-        if entity == "ci":
-            if op == "delete":
-                self._index.remove_ci(a)
-            else:
-                self._index.put_ci(self._decoder.ci(cast(str, after)))
-        elif op == "delete":
-            self._index.remove_rel((a, cast(str, t), cast(str, b)))
-        else:
-            self._index.put_rel(self._decoder.relationship(a, cast(str, t), cast(str, b), cast(str, after)))
+        replay_change(self._index, self._decoder, entity, op, (a, t, b), after)
 
     def last_seq(self) -> int:
         """Sequence number of the last committed change."""
@@ -259,6 +260,45 @@ class EmbeddedStore:
             if progress is not None:
                 progress(done, total)
         return seq
+
+    def restore(self, changes: Iterable[HistoryEntry], *, progress: Progress | None = None) -> int:
+        """Load a complete history copied from another store into this empty one (see the
+        GraphStore contract); one transaction. Returns the last seq."""
+        with self._lock, gc_paused(freeze=True):
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._catch_up()
+                if self._seq or self._index.cis:
+                    raise_not_empty()
+                index = GraphIndex()
+                last: dict[tuple[str, str, str | None, str | None], int] = {}
+                rows: list[HistoryRow] = []
+                for entry in changes:
+                    check_next(entry, len(rows))
+                    before, after = entry_documents(entry)
+                    key = entry_key(entry)
+                    rows.append(
+                        (entry.seq, _iso(entry.at), entry.actor, entry.entity, *key, entry.op, before, after)
+                    )
+                    replay_change(index, self._decoder, entry.entity, entry.op, key, after)
+                    last[(entry.entity, *key)] = entry.seq
+                conn = self._conn
+                conn.executemany(
+                    sql.UPSERT_CI,
+                    [(c.id, c.kind, last[("ci", c.id, None, None)]) for c in index.cis.values()],
+                )
+                conn.executemany(sql.UPSERT_REL, [(*k, last[("relationship", *k)]) for k in index.rels])
+                for start in range(0, len(rows), _CHUNK):
+                    conn.executemany(sql.INSERT_HISTORY, rows[start : start + _CHUNK])
+                    if progress is not None:
+                        progress(min(start + _CHUNK, len(rows)), len(rows))
+                self._conn.execute("COMMIT")
+            except BaseException:
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                raise
+            self._load()
+            return self._seq
 
     def _apply_to_index(self, plan: Plan) -> None:
         index = self._index

@@ -16,6 +16,7 @@ from typing import Literal
 import networkx as nx
 from pydantic import JsonValue
 
+from cmdbgraph.graphdb.documents import Decoder
 from cmdbgraph.graphdb.store import Counts, Direction, Neighbour, Page, RelKey
 from cmdbgraph.schema import CI, CINotFound, Relationship, Status
 
@@ -224,3 +225,24 @@ def page_of(ids: list[str], first: int, after: str | None) -> tuple[list[str], s
     chunk = ids[start : start + first]
     more = start + first < len(ids)
     return chunk, encode_cursor(chunk[-1]) if more and chunk else None
+
+
+def replay_change(
+    index: GraphIndex,
+    decoder: Decoder,
+    entity: str,
+    op: str,
+    key: tuple[str, str | None, str | None],
+    after: str | bytes | None,
+) -> None:
+    """Apply one stored history change (its ``after`` document) to ``index``."""
+    a, t, b = key
+    if entity == "ci":
+        if op == "delete":
+            index.remove_ci(a)
+        else:
+            index.put_ci(decoder.ci(after or ""))
+    elif op == "delete":
+        index.remove_rel((a, t or "", b or ""))
+    else:
+        index.put_rel(decoder.relationship(a, t or "", b or "", after or "{}"))

@@ -30,7 +30,7 @@ from typing import Any, Literal, Protocol
 import networkx as nx
 from pydantic import JsonValue
 
-from cmdbgraph.schema import CI, CIData, Registry, Relationship, Status
+from cmdbgraph.schema import CI, CIData, InvalidInput, Registry, Relationship, Status
 
 RelKey = tuple[str, str, str]
 """``(source, type, target)``."""
@@ -248,6 +248,30 @@ class GraphStore(Protocol):
         """Changes with a sequence number above ``seq``, oldest first."""
         ...
 
+    def restore(
+        self, changes: Iterable[HistoryEntry], *, progress: Callable[[int, int], None] | None = None
+    ) -> int:
+        """Load another store's complete history (its ``changes_since(0)``, oldest first) into
+        this empty store, in one transaction: every change is kept as recorded (seq, time,
+        actor, before and after), and the current state becomes the replay of the history.
+        Raises ``InvalidInput`` (``TARGET_NOT_EMPTY``, ``HISTORY_GAP``). Returns the last seq."""
+        ...
+
     def close(self) -> None:
         """Release the store's resources."""
         ...
+
+
+def raise_not_empty() -> None:
+    """Refuse to restore a history into a store that already has one."""
+    raise InvalidInput.one(
+        "TARGET_NOT_EMPTY", "the target store is not empty: restore a history only into an empty store"
+    )
+
+
+def check_next(entry: HistoryEntry, count: int) -> None:
+    """Refuse a copied history that does not run 1, 2, 3 ... without gaps."""
+    if entry.seq != count + 1:
+        raise InvalidInput.one(
+            "HISTORY_GAP", f"change {count + 1} expected, got change {entry.seq}: the history is incomplete"
+        )

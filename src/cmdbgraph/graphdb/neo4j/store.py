@@ -35,8 +35,8 @@ from neo4j import exceptions as neo
 from pydantic import JsonValue
 
 from cmdbgraph.graphdb.batch_plan import Plan, plan_batch
-from cmdbgraph.graphdb.documents import Decoder
-from cmdbgraph.graphdb.memory_index import GraphIndex, check_page_size, page_of
+from cmdbgraph.graphdb.documents import Decoder, entry_documents, entry_key
+from cmdbgraph.graphdb.memory_index import GraphIndex, check_page_size, page_of, replay_change
 from cmdbgraph.graphdb.neo4j import queries as q
 from cmdbgraph.graphdb.neo4j.records import (
     TimeCodec,
@@ -56,6 +56,8 @@ from cmdbgraph.graphdb.store import (
     Page,
     RelKey,
     WriteResult,
+    check_next,
+    raise_not_empty,
 )
 from cmdbgraph.schema import (
     CI,
@@ -75,19 +77,30 @@ FALKORDB_PARAM_BYTES = 2000
 """FalkorDB's Bolt listener splices parameters into the query text and crashes (stack smashing)
 when that text passes about 4-8 kB (measured), so its statements carry at most this much."""
 Progress = Callable[[int, int], None]
+Step = tuple[str, str, Sequence[Any]]
+"""A statement, the name of its rows parameter, and the rows to run it over in chunks."""
 Flavour = Literal["neo4j", "falkordb"]
 
 
 @dataclass(frozen=True)
 class Neo4jOptions:
     """How to reach the server: credentials, database (``None``: the server's default),
-    rows per ``UNWIND`` statement, and the server flavour (see the module docstring)."""
+    rows per ``UNWIND`` statement, the server flavour (see the module docstring), and seconds
+    to wait for a connection (default 30; 3 for FalkorDB's listener, which silently drops the
+    first handshake after a client disconnects, so a short wait and a retry beat a long wait)."""
 
     user: str = "neo4j"
     password: str = ""
     database: str | None = None
     batch_size: int = 5000
     flavour: Flavour = "neo4j"
+    connect_timeout: float | None = None
+
+    def timeout(self) -> float:
+        """Seconds to wait for a connection."""
+        if self.connect_timeout is not None:
+            return self.connect_timeout
+        return 30.0 if self.flavour == "neo4j" else 3.0
 
 
 @contextmanager
@@ -117,7 +130,7 @@ _DRIVERS_LOCK = threading.Lock()
 CONNECT_ATTEMPTS = 3
 
 
-def shared_driver(uri: str, user: str, password: str) -> Driver:
+def shared_driver(uri: str, options: Neo4jOptions) -> Driver:
     """The process's driver for ``uri`` and these credentials, created and verified on first use.
 
     One driver per process and server is how the driver is meant to be used (it pools
@@ -126,12 +139,18 @@ def shared_driver(uri: str, user: str, password: str) -> Driver:
     times, so a server that drops one handshake (FalkorDB's listener does after a client
     disconnects) does not fail the start.
     """
-    key = (uri, user, password)
+    key = (uri, options.user, options.password)
     with _DRIVERS_LOCK:
         driver = _DRIVERS.get(key)
         if driver is not None:
             return driver
-        driver = GraphDatabase.driver(uri, auth=(user, password))
+        wait = options.timeout()
+        driver = GraphDatabase.driver(
+            uri,
+            auth=(options.user, options.password),
+            connection_timeout=wait,
+            connection_acquisition_timeout=wait,
+        )
         for attempt in range(1, CONNECT_ATTEMPTS + 1):
             try:
                 driver.verify_connectivity()
@@ -178,7 +197,7 @@ class Neo4jStore:
         self._as_of_cache: tuple[int, GraphIndex] | None = None
         self._cache_lock = threading.Lock()
         with translated(uri):
-            self._driver: Driver = shared_driver(uri, self.options.user, self.options.password)
+            self._driver: Driver = shared_driver(uri, self.options)
             self._start_up()
 
     def _start_up(self) -> None:
@@ -334,6 +353,66 @@ class Neo4jStore:
         for record in tx.run(q.RELS_TOUCHING, ids=list(ids)):
             yield rel_from_properties(record["source"], record["type"], record["target"], record["e"])
 
+    def restore(self, changes: Iterable[HistoryEntry], *, progress: Progress | None = None) -> int:
+        """Load a complete history copied from another store into this empty one (see the
+        GraphStore contract); one transaction. Returns the last seq."""
+        index = GraphIndex()
+        history: list[dict[str, Any]] = []
+        last_at: datetime | None = None
+        for entry in changes:
+            check_next(entry, len(history))
+            before, after = entry_documents(entry)
+            key = entry_key(entry)
+            replay_change(index, self._decoder, entry.entity, entry.op, key, after)
+            history.append(
+                {
+                    "seq": entry.seq,
+                    "at": self._times.param(entry.at),
+                    "actor": entry.actor,
+                    "entity": entry.entity,
+                    "a": key[0],
+                    "t": key[1],
+                    "b": key[2],
+                    "op": entry.op,
+                    "before": before,
+                    "after": after,
+                }
+            )
+            last_at = entry.at
+
+        def work(tx: ManagedTransaction) -> int:
+            head = tx.run(q.LOCK_FEED, feed=q.FEED).single(strict=True)
+            if head["seq"] or tx.run(q.COUNT_CIS).peek() is not None:
+                raise_not_empty()
+            steps: list[Step] = [(q.UPSERT_CIS, "rows", [ci_row(c, self._times) for c in index.cis.values()])]
+            steps += self._rel_steps(index.rels.values(), q.upsert_rels)
+            steps.append((q.APPEND_HISTORY, "rows", history))
+            self._run_steps(tx, steps, progress)
+            tx.run(q.ADVANCE_FEED, feed=q.FEED, seq=len(history), at=self._times.param(last_at)).consume()
+            return len(history)
+
+        return self._write(work)
+
+    def _rel_steps(
+        self, rels: Iterable[Relationship], statement: Callable[[str, Registry], str]
+    ) -> list[Step]:
+        """One ``statement`` per relationship type, with the rows of that type."""
+        return [
+            (statement(rel_type, self.registry), "rows", [rel_row(r) for r in group])
+            for rel_type, group in _by_type(rels).items()
+        ]
+
+    def _run_steps(self, tx: ManagedTransaction, steps: list[Step], progress: Progress | None) -> None:
+        """Run each statement over its rows in chunks, reporting ``progress(done, total)``."""
+        total = sum(len(rows) for _, _, rows in steps)
+        done = 0
+        for statement, name, rows in steps:
+            for chunk in self._chunks(rows):
+                tx.run(statement, {name: list(chunk)}).consume()
+                done += len(chunk)
+                if progress is not None:
+                    progress(done, total)
+
     def _write_plan(
         self,
         tx: ManagedTransaction,
@@ -345,7 +424,6 @@ class Neo4jStore:
         progress: Progress | None,
     ) -> int:
         """Write the plan and its history inside ``tx``; return the new last seq."""
-        registry = self.registry
         history: list[dict[str, Any]] = []
         for ci, before in sorted(plan.ci_writes, key=lambda w: w[0].id):
             seq += 1
@@ -370,24 +448,12 @@ class Neo4jStore:
                 history_row(seq, at, actor, "ci", (ci.id, None, None), "delete", ci, None, self._times)
             )
 
-        steps: list[tuple[str, str, Sequence[Any]]] = [
-            (q.UPSERT_CIS, "rows", [ci_row(ci, self._times) for ci, _ in plan.ci_writes])
-        ]
-        for rel_type, rels in _by_type(r for r, _ in plan.rel_writes).items():
-            steps.append((q.upsert_rels(rel_type, registry), "rows", [rel_row(r) for r in rels]))
-        for rel_type, rels in _by_type(plan.rel_deletes).items():
-            steps.append((q.delete_rels(rel_type, registry), "rows", [rel_row(r) for r in rels]))
+        steps: list[Step] = [(q.UPSERT_CIS, "rows", [ci_row(ci, self._times) for ci, _ in plan.ci_writes])]
+        steps += self._rel_steps((r for r, _ in plan.rel_writes), q.upsert_rels)
+        steps += self._rel_steps(plan.rel_deletes, q.delete_rels)
         steps.append((q.DELETE_CIS, "ids", [ci.id for ci in plan.ci_deletes]))
         steps.append((q.APPEND_HISTORY, "rows", history))
-
-        total = sum(len(rows) for _, _, rows in steps)
-        done = 0
-        for statement, name, rows in steps:
-            for chunk in self._chunks(rows):
-                tx.run(statement, {name: list(chunk)}).consume()
-                done += len(chunk)
-                if progress is not None:
-                    progress(done, total)
+        self._run_steps(tx, steps, progress)
         tx.run(q.ADVANCE_FEED, feed=q.FEED, seq=seq, at=self._times.param(at)).consume()
         return seq
 
@@ -406,15 +472,7 @@ class Neo4jStore:
         index = GraphIndex()
         for record in tx.run(q.HISTORY_UP_TO, seq=seq):
             h = record["h"]
-            if h["entity"] == "ci":
-                if h["op"] == "delete":
-                    index.remove_ci(h["a"])
-                else:
-                    index.put_ci(self._decoder.ci(h["after"]))
-            elif h["op"] == "delete":
-                index.remove_rel((h["a"], h["t"], h["b"]))
-            else:
-                index.put_rel(self._decoder.relationship(h["a"], h["t"], h["b"], h["after"]))
+            replay_change(index, self._decoder, h["entity"], h["op"], (h["a"], h["t"], h["b"]), h["after"])
         with self._cache_lock:
             self._as_of_cache = (seq, index)
         return index
