@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -50,7 +51,14 @@ def test_embedded_to_bolt_to_embedded_reproduces_the_export(bolt_target: BoltTar
         "--store", "first.db", "history", "bs-payroll-01", "--json"
     )
     # analyses answer the same on the Bolt store
-    for args in (["impact", "bs-payroll-01", "--json"], ["health", "--json"], ["stats", "--json"]):
+    for args in (
+        ["impact", "bs-payroll-01", "--json"],
+        ["root-cause", "bs-payroll-01", "--json"],
+        ["depends-on", "bs-payroll-01", "--json"],
+        ["show", "bs-payroll-01", "--json"],
+        ["health", "--json"],
+        ["stats", "--json"],
+    ):
         assert cli("--store", uri, *args) == cli("--store", "first.db", *args), args
 
 
@@ -73,3 +81,30 @@ def test_an_unreachable_bolt_server_is_a_clear_error(tmp_path: Path) -> None:
     assert result.returncode == 1, result.describe()
     assert "STORE_UNAVAILABLE" in result.flat_stderr
     assert "bolt://127.0.0.1:1" in result.flat_stderr
+
+
+def test_writing_commands_work_on_a_bolt_store(bolt_target: BoltTarget, tmp_path: Path) -> None:
+    Neo4jStore(bolt_target.uri, options=bolt_target.options).wipe()
+    env = bolt_env(bolt_target)
+    uri = bolt_target.uri
+
+    def cli(*args: str | Path, code: int = 0) -> str:
+        result = run_cli(args, cwd=tmp_path, env=env)
+        assert result.returncode == code, result.describe()
+        return result.stdout
+
+    def stats(store: str) -> dict[str, object]:
+        counts = json.loads(cli("--store", store, "stats", "--json"))
+        del counts["last_seq"]
+        return dict(counts)
+
+    cli("--store", uri, "demo", "--size", "100")
+    cli("--store", uri, "export", "demo.json")
+    cli("--store", "copy.db", "import", "demo.json")
+    before = cli("--store", uri, "stats", "--json")
+    again = json.loads(cli("--store", uri, "import", "demo.json", "--json"))
+
+    assert again["cis"]["added"] == again["cis"]["changed"] == 0
+    assert cli("--store", uri, "stats", "--json") == before  # nothing written, not even history
+    assert stats(uri) == stats("copy.db")
+    cli("--store", uri, "show", "no-such-ci", code=3)

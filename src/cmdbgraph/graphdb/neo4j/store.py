@@ -86,7 +86,7 @@ Flavour = Literal["neo4j", "falkordb"]
 class Neo4jOptions:
     """How to reach the server: credentials, database (``None``: the server's default),
     rows per ``UNWIND`` statement, the server flavour (see the module docstring), and seconds
-    to wait for a connection (default 30; 3 for FalkorDB's listener, which silently drops the
+    to wait for a connection (default 30; 1 for FalkorDB's listener, which silently drops the
     first handshake after a client disconnects, so a short wait and a retry beat a long wait)."""
 
     user: str = "neo4j"
@@ -100,7 +100,7 @@ class Neo4jOptions:
         """Seconds to wait for a connection."""
         if self.connect_timeout is not None:
             return self.connect_timeout
-        return 30.0 if self.flavour == "neo4j" else 3.0
+        return 30.0 if self.flavour == "neo4j" else 1.0
 
 
 @contextmanager
