@@ -1428,3 +1428,19 @@ def test_upsert_tells_json_types_apart(store: GraphStore) -> None:
     assert stored["flag"] is True
     assert isinstance(stored["ratio"], float)
     assert store.get_relationship(("a", "DEPENDS_ON", "b")).attributes["w"] is False
+
+
+def test_contents_is_the_whole_graph_in_order(store: GraphStore) -> None:
+    apply(
+        store,
+        Batch(
+            upsert_cis=[ci("b"), ci("a"), ci("c", "Database"), ci("lonely")],
+            upsert_relationships=[depends_on("b", "c"), depends_on("a", "c"), rel("a", "b", "PART_OF")],
+        ),
+    )
+    contents = store.contents()
+    assert contents.cis == list(store.iter_cis())
+    assert [c.id for c in contents.cis] == ["a", "b", "c", "lonely"]
+    assert contents.relationships == list(store.iter_relationships())
+    assert [r.key for r in contents.relationships] == sorted(r.key for r in contents.relationships)
+    assert len(contents.relationships) == 3

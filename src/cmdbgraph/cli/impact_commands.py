@@ -29,10 +29,11 @@ SEVERITY_STYLE = {"down": "bold red", "degraded": "yellow"}
 
 
 def load_graph(ctx: typer.Context) -> ImpactGraph:
-    """The analysis snapshot of the chosen store."""
+    """The analysis snapshot of the chosen store (read consistently at once)."""
     store = state_of(ctx).open_store()
     with err_console.status("loading the graph"):
-        return ImpactGraph.build(store.iter_cis(), store.iter_relationships(), store.registry)
+        contents = store.contents()
+        return ImpactGraph.build(contents.cis, contents.relationships, store.registry)
 
 
 def _path_text(path: tuple[str, ...]) -> Text:

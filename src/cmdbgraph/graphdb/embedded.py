@@ -37,6 +37,7 @@ from cmdbgraph.graphdb.store import (
     Batch,
     Counts,
     Direction,
+    GraphContents,
     HistoryEntry,
     Neighbour,
     Page,
@@ -422,6 +423,15 @@ class EmbeddedStore:
             view = self._view(None)
             items = [view.rels[k] for k in sorted(view.rels)]
         return iter(items)
+
+    def contents(self) -> GraphContents:
+        """The whole graph, copied under the lock."""
+        with self._lock:
+            view = self._view(None)
+            return GraphContents(
+                cis=[view.cis[k] for k in sorted(view.cis)],
+                relationships=[view.rels[k] for k in sorted(view.rels)],
+            )
 
     def counts(self) -> Counts:
         """Totals by kind, status and relationship type."""

@@ -132,6 +132,14 @@ class Page:
 
 
 @dataclass(frozen=True)
+class GraphContents:
+    """Every CI (ordered by id) and every relationship (ordered by key) at one moment."""
+
+    cis: list[CI]
+    relationships: list[Relationship]
+
+
+@dataclass(frozen=True)
 class Counts:
     """How much is in the store."""
 
@@ -228,6 +236,11 @@ class GraphStore(Protocol):
 
     def iter_relationships(self) -> Iterator[Relationship]:
         """Every relationship, ordered by (source, type, target)."""
+        ...
+
+    def contents(self) -> GraphContents:
+        """The whole current graph, read consistently at once (on Neo4j in one query): what
+        the analyses (impact, root cause, health) are built from."""
         ...
 
     def counts(self) -> Counts:

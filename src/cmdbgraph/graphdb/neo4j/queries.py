@@ -106,6 +106,10 @@ NEIGHBOURHOOD: Final = (
 )
 ALL_CIS: Final = "MATCH (c:CI) RETURN c"
 ALL_RELS: Final = "MATCH (a:CI)-[e]->(b:CI) RETURN a.id AS source, type(e) AS type, b.id AS target, e"
+WHOLE_GRAPH: Final = (
+    "MATCH (c:CI) OPTIONAL MATCH (c)-[e]->(b:CI) RETURN c AS ci, collect([type(e), b.id, e]) AS out"
+)
+"""Every CI with its outgoing relationships: the whole graph in one query (one consistent read)."""
 COUNT_CIS: Final = "MATCH (c:CI) RETURN c.kind AS kind, c.status AS status, count(*) AS n"
 COUNT_RELS: Final = "MATCH (:CI)-[e]->(:CI) RETURN type(e) AS type, count(*) AS n"
 SEARCH_IDS: Final = (

@@ -30,7 +30,7 @@ from typing import Any, Literal, TypeVar
 
 import networkx as nx
 import orjson
-from neo4j import READ_ACCESS, WRITE_ACCESS, Driver, GraphDatabase, ManagedTransaction
+from neo4j import READ_ACCESS, WRITE_ACCESS, Driver, GraphDatabase, ManagedTransaction, Record
 from neo4j import exceptions as neo
 from pydantic import JsonValue
 
@@ -51,6 +51,7 @@ from cmdbgraph.graphdb.store import (
     Batch,
     Counts,
     Direction,
+    GraphContents,
     HistoryEntry,
     Neighbour,
     Page,
@@ -478,15 +479,30 @@ class Neo4jStore:
         return index
 
     def _whole(self, tx: ManagedTransaction) -> GraphIndex:
-        """The whole current graph as an index."""
+        """The whole current graph as an index, from one query."""
+        return self._index_of(tx.run(q.WHOLE_GRAPH))
+
+    def _index_of(self, records: Iterable[Record]) -> GraphIndex:
+        """An index from ``(ci, out)`` records: each CI with its outgoing relationships."""
         index = GraphIndex()
-        for record in tx.run(q.ALL_CIS):
-            index.put_ci(ci_from_properties(record["c"], self._times))
-        for record in tx.run(q.ALL_RELS):
-            index.put_rel(
-                rel_from_properties(record["source"], record["type"], record["target"], record["e"])
-            )
+        outgoing: list[Relationship] = []
+        for record in records:
+            ci = ci_from_properties(record["ci"], self._times)
+            index.put_ci(ci)
+            for rel_type, target, rel in record["out"]:
+                if rel_type is not None:
+                    outgoing.append(rel_from_properties(ci.id, rel_type, target, rel))
+        for rel in outgoing:
+            index.put_rel(rel)
         return index
+
+    def contents(self) -> GraphContents:
+        """The whole current graph, read in one query."""
+        view = self._read(self._whole)
+        return GraphContents(
+            cis=[view.cis[k] for k in sorted(view.cis)],
+            relationships=[view.rels[k] for k in sorted(view.rels)],
+        )
 
     def _view_or_none(self, tx: ManagedTransaction, as_of: datetime | None) -> GraphIndex | None:
         """The replayed graph for ``as_of``, or ``None`` to read the current state."""
@@ -582,17 +598,8 @@ class Neo4jStore:
             if view is not None:
                 return view.induced(view.reach(root_ids, direction, max_depth, types), types)
             statement = q.subgraph_statement(direction.value, max_depth)
-            index = GraphIndex()
-            outgoing: list[Relationship] = []
             params = {"roots": root_ids, "types": sorted(types) if types is not None else None}
-            for record in tx.run(statement, params):
-                ci = ci_from_properties(record["ci"], self._times)
-                index.put_ci(ci)
-                for rel_type, target, rel in record["out"]:
-                    if rel_type is not None:
-                        outgoing.append(rel_from_properties(ci.id, rel_type, target, rel))
-            for rel in outgoing:
-                index.put_rel(rel)
+            index = self._index_of(tx.run(statement, params))
             for root in root_ids:
                 index.get_ci(root)
             return index.induced(index.cis, types)
