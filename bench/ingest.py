@@ -1,6 +1,7 @@
 """Ingest benchmark: the embedded store against raw ``sqlite3.executemany`` of the same rows.
 
-Run: ``python bench/ingest.py [--cis 100000] [--rels-per-ci 3] [--repeat 3]``
+Run: ``python bench/ingest.py [--cis 100000] [--rels-per-ci 3] [--repeat 3]
+[--store bolt://host:7687 [--neo4j-user U] [--neo4j-password P] [--neo4j-flavour neo4j|falkordb]]``
 
 Everything is measured in one process on one generated graph, and reported as ratios against
 the baseline measured in the same run (absolute times on shared machines are noise):
@@ -11,6 +12,18 @@ the baseline measured in the same run (absolute times on shared machines are noi
   validation, planning, JSON encoding, rows plus audit history, index upkeep, 10k-row batches.
 - file: the same through a JSON graph file (streaming parse + validation + store).
 - reopen: opening the store file (rebuilding the in-memory index from SQLite).
+
+With ``--store URI`` (``bolt://``, ``neo4j://``, ...; credentials default to
+``CMDBGRAPH_NEO4J_USER`` / ``CMDBGRAPH_NEO4J_PASSWORD``, the flavour to ``CMDBGRAPH_NEO4J_FLAVOUR``)
+two rows are added for that :class:`Neo4jStore`, against the same baseline. The database is
+wiped before every load, so it must be a throw-away one:
+
+- ``bolt (...) load``: ``load_records`` of the same models into the emptied store (the loader
+  path of the store row; the connection is opened beforehand, outside the timing);
+- ``bolt (...) read back``: ``iter_cis`` and ``iter_relationships``, checked against the input.
+
+FalkorDB's Bolt listener (``--neo4j-flavour falkordb``, the only Bolt server on our CI machines)
+gets small statements because it crashes on large parameters: its rows say nothing about Neo4j.
 
 It also prints the resident memory the in-memory index costs per CI (RSS growth on reopen).
 """
@@ -27,11 +40,14 @@ import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 import psutil
+from bolt_store import add_store_options, open_bolt_store
 
 from cmdbgraph.graphdb import EmbeddedStore
 from cmdbgraph.graphdb import sqlite_sql as sql
+from cmdbgraph.graphdb.neo4j import Neo4jStore
 from cmdbgraph.ingest.graphfile import read_graph_files, write_graph_file
 from cmdbgraph.ingest.loader import load_records
 from cmdbgraph.schema import CIData, Relationship
@@ -43,7 +59,12 @@ CREATE TABLE rel (source TEXT NOT NULL, type TEXT NOT NULL, target TEXT NOT NULL
 """
 BASE_CI = "INSERT INTO ci (id, kind, doc) VALUES (?, ?, ?)"
 BASE_REL = "INSERT INTO rel (source, type, target, doc) VALUES (?, ?, ?, ?)"
+T = TypeVar("T")
 KINDS = ("BusinessService", "Service", "API", "Database", "Host", "Datacenter")
+FALKORDB_NOTE = (
+    "note: FalkorDB's Bolt listener is not Neo4j (small statements, its own engine): "
+    "its numbers say nothing about Neo4j's speed"
+)
 
 
 def layered_graph(n_cis: int, rels_per_ci: float, seed: int = 7) -> tuple[list[CIData], list[Relationship]]:
@@ -76,10 +97,14 @@ def layered_graph(n_cis: int, rels_per_ci: float, seed: int = 7) -> tuple[list[C
 
 
 def timed(fn: Callable[[], object]) -> float:
+    return timed_result(fn)[1]
+
+
+def timed_result(fn: Callable[[], T]) -> tuple[T, float]:
     gc.collect()
     start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
+    result = fn()
+    return result, time.perf_counter() - start
 
 
 def baseline(
@@ -120,23 +145,40 @@ def reopen(path: Path) -> tuple[float, int]:
     return seconds, growth
 
 
-def main() -> None:
+def ingest_bolt(store: Neo4jStore, cis: list[CIData], rels: list[Relationship]) -> None:
+    load_records(store, cis, rels, actor="bench")
+
+
+def read_back(store: Neo4jStore) -> tuple[list[str], list[tuple[str, str, str]]]:
+    """Every CI and relationship in the store: their ids (sorted, as the store yields them)."""
+    return [c.id for c in store.iter_cis()], [r.key for r in store.iter_relationships()]
+
+
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cis", type=int, default=100_000)
     parser.add_argument("--rels-per-ci", type=float, default=3.0)
     parser.add_argument("--repeat", type=int, default=3)
+    add_store_options(parser)
     args = parser.parse_args()
+    bolt = open_bolt_store(parser, args) if args.store is not None else None
 
     cis, rels = layered_graph(args.cis, args.rels_per_ci)
     ci_rows = [(c.id, c.kind, c.model_dump_json()) for c in cis]
     rel_rows = [(r.source, r.type, r.target, r.model_dump_json()) for r in rels]
     print(f"graph: {len(cis)} CIs, {len(rels)} relationships; {args.repeat} runs each, medians")
+    if bolt is not None:
+        print(f"{bolt.label}: {args.store} (wiped before each load)")
+        if bolt.label.endswith("(falkordb listener)"):
+            print(FALKORDB_NOTE)
 
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         graph_file = work / "graph.json"
         write_graph_file(graph_file, cis, rels)
         runs: dict[str, list[float]] = {"baseline": [], "store": [], "file": [], "reopen": []}
+        problems: list[str] = []
+        want = (sorted(c.id for c in cis), sorted(r.key for r in rels))
         rss_per_ci = 0.0
         for run in range(args.repeat):
             raw_path, store_path, file_path = (work / f"{name}{run}.db" for name in ("raw", "store", "file"))
@@ -146,18 +188,33 @@ def main() -> None:
             seconds, rss_growth = reopen(store_path)
             runs["reopen"].append(seconds)
             rss_per_ci = rss_growth / len(cis)
+            if bolt is not None:
+                store, label = bolt.store, bolt.label
+                store.wipe()
+                runs.setdefault(f"{label} load", []).append(timed(partial(ingest_bolt, store, cis, rels)))
+                got, seconds = timed_result(partial(read_back, store))
+                runs.setdefault(f"{label} read back", []).append(seconds)
+                if got != want:
+                    problems.append(
+                        f"{label}: read back {len(got[0])} CIs and {len(got[1])} relationships, "
+                        f"loaded {len(want[0])} and {len(want[1])} (or other ids)"
+                    )
 
     base = statistics.median(runs["baseline"])
-    print(f"{'what':<10} {'median s':>10} {'x baseline':>11}")
+    width = max(10, *(len(name) for name in runs))
+    print(f"{'what':<{width}} {'median s':>10} {'x baseline':>11}")
     for name, times in runs.items():
         median = statistics.median(times)
-        print(f"{name:<10} {median:>10.3f} {median / base:>10.2f}x")
+        print(f"{name:<{width}} {median:>10.3f} {median / base:>10.2f}x")
     print(f"store ingest ratio: {statistics.median(runs['store']) / base:.2f}x (goal <= 3x)")
     print(
         f"index memory: {rss_per_ci:.0f} bytes per CI (RSS growth on reopen, "
         f"{len(rels) / len(cis):.1f} relationships per CI)"
     )
+    for problem_text in problems:
+        print(f"MISMATCH {problem_text}")
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

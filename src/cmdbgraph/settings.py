@@ -20,6 +20,8 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from cmdbgraph.graphdb.neo4j import Neo4jOptions
+
 DEFAULT_STORE = "cmdbgraph.db"
 
 
@@ -43,6 +45,16 @@ class Settings(BaseSettings):
     neo4j_database: str | None = None
     neo4j_batch_size: int = Field(default=5000, ge=1, le=100_000)
     neo4j_flavour: Literal["neo4j", "falkordb"] = "neo4j"
+
+    def neo4j_options(self) -> Neo4jOptions:
+        """How to log in to a Neo4j store."""
+        return Neo4jOptions(
+            user=self.neo4j_user,
+            password=self.neo4j_password.get_secret_value(),
+            database=self.neo4j_database or None,
+            batch_size=self.neo4j_batch_size,
+            flavour=self.neo4j_flavour,
+        )
 
     def audit_actor(self) -> str:
         """The actor to record in history."""

@@ -16,7 +16,6 @@ import typer
 from rich.console import Console
 
 from cmdbgraph.graphdb import GraphStore, open_store
-from cmdbgraph.graphdb.neo4j import Neo4jOptions
 from cmdbgraph.ingest.schema_config import load_registry
 from cmdbgraph.schema import CmdbgraphError, Registry
 from cmdbgraph.settings import Settings
@@ -55,20 +54,9 @@ class CliState:
 
     def open_uri(self, uri: str, *, create: bool = False) -> GraphStore:
         """Open the store ``uri`` names (closed with the CLI state)."""
-        store = open_store(uri, self.registry, create=create, neo4j=self.neo4j_options())
+        store = open_store(uri, self.registry, create=create, neo4j=self.settings.neo4j_options())
         self._stores.append(store)
         return store
-
-    def neo4j_options(self) -> Neo4jOptions:
-        """How to log in to a Neo4j store, from the settings."""
-        s = self.settings
-        return Neo4jOptions(
-            user=s.neo4j_user,
-            password=s.neo4j_password.get_secret_value(),
-            database=s.neo4j_database or None,
-            batch_size=s.neo4j_batch_size,
-            flavour=s.neo4j_flavour,
-        )
 
     def close(self) -> None:
         for store in self._stores:
