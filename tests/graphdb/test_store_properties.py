@@ -23,12 +23,12 @@ from typing import Any, Literal
 import networkx as nx
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pydantic import JsonValue
 
 from cmdbgraph.graphdb import Batch, EmbeddedStore, RelKey
 from cmdbgraph.ingest.graphfile import read_graph_files, write_graph_file
 from cmdbgraph.ingest.loader import load_records
 from cmdbgraph.schema import BUILTIN_KINDS, CIData, Relationship, Status
+from tests.strategies import json_values
 
 IDS = ("a", "b", "c", "d", "e", "f", "ü-1", "x y")
 KINDS = sorted(BUILTIN_KINDS)
@@ -45,21 +45,7 @@ State = tuple[CIState, RelState]
 
 # ------------------------------------------------------------------------------- strategies
 _TEXT = st.text(alphabet='abzÄé 🙂-_"\\/', max_size=6)
-_JSON_LEAF: st.SearchStrategy[JsonValue] = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(min_value=-(2**53), max_value=2**53),
-    st.floats(allow_nan=False, allow_infinity=False),
-    _TEXT,
-)
-_JSON: st.SearchStrategy[JsonValue] = st.recursive(
-    _JSON_LEAF,
-    lambda children: st.one_of(
-        st.lists(children, max_size=3),
-        st.dictionaries(st.sampled_from(["k", "l", "ñ"]), children, max_size=3),
-    ),
-    max_leaves=6,
-)
+_JSON = json_values('abzÄé 🙂-_"\\/', max_leaves=6)
 _ATTRIBUTES = st.dictionaries(st.sampled_from(ATTRIBUTE_NAMES), _JSON, max_size=3)
 
 
