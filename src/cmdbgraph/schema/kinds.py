@@ -168,6 +168,21 @@ def _kind(name: str, category: Category, description: str, **attrs: AttributeSpe
 _S = AttributeSpec
 _ENV = _S(enum=("production", "staging", "test", "development"), description="deployment stage")
 
+_TICKET_STATES = ("new", "assigned", "in_progress", "pending", "resolved", "closed", "cancelled")
+_TICKET_ATTRIBUTES: dict[str, AttributeSpec] = {
+    "title": _S(required=True, description="one-line summary"),
+    "details": _S(description="what the requester wrote"),
+    "state": _S(required=True, enum=_TICKET_STATES, description="lifecycle state (tickets.lifecycle)"),
+    "impact": _S(type="integer", required=True, enum=(1, 2, 3), description="1 high .. 3 low"),
+    "urgency": _S(type="integer", required=True, enum=(1, 2, 3), description="1 high .. 3 low"),
+    "priority": _S(type="integer", required=True, enum=(1, 2, 3, 4, 5), description="ITIL matrix, P1..P5"),
+    "category": _S(),
+    "opened_at": _S(type="datetime", required=True),
+    "timeline": _S(type="list", description="state changes: {at, state, actor}"),
+    "comments": _S(type="list", description="comments: {at, actor, text}"),
+}
+"""Attributes shared by incidents, service requests and problems (``tickets.model``)."""
+
 BUILTIN_KINDS: Mapping[str, KindSpec] = {
     k.name: k
     for k in (
@@ -266,6 +281,19 @@ BUILTIN_KINDS: Mapping[str, KindSpec] = {
             "A contract with a vendor",
             value=_S(type="number", sensitive=True),
             end_date=_S(type="date"),
+        ),
+        *(
+            KindSpec(
+                name=name,
+                category="service_management",
+                description=description,
+                attributes=_TICKET_ATTRIBUTES,
+            )
+            for name, description in (
+                ("Incident", "An unplanned interruption or degradation of a service"),
+                ("ServiceRequest", "A request for something from a service catalog"),
+                ("Problem", "The unknown cause of one or more incidents"),
+            )
         ),
     )
 }

@@ -98,6 +98,9 @@ BUILTIN_REL_TYPES: Mapping[str, RelTypeSpec] = {
         _rt("DOCUMENTS", False, "article documents CI"),
         _rt("CAUSED_BY", False, "incident caused by change"),
         _rt("RESOLVED_BY", False, "ticket resolved by article or change"),
+        _rt("REQUESTED_BY", False, "ticket was raised by target person"),
+        _rt("ASSIGNED_TO", False, "ticket is assigned to target team or person"),
+        _rt("REPORTED_AT", False, "ticket concerns target location (building, floor, room)"),
     )
 }
 
