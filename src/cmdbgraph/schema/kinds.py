@@ -282,6 +282,29 @@ BUILTIN_KINDS: Mapping[str, KindSpec] = {
             value=_S(type="number", sensitive=True),
             end_date=_S(type="date"),
         ),
+        _kind(
+            "ChangeRequest",
+            "service_management",
+            "A planned change to CIs (targets are its CHANGES relationships)",
+            title=_S(required=True),
+            change_type=_S(required=True, enum=("standard", "normal", "emergency")),
+            state=_S(
+                required=True,
+                enum=("draft", "submitted", "approved", "rejected", "implemented", "failed", "cancelled"),
+            ),
+            window_start=_S(type="datetime", required=True),
+            window_end=_S(type="datetime", required=True),
+            backout_plan=_S(),
+            outcome=_S(description="what actually happened, after implementation"),
+        ),
+        _kind(
+            "FreezeWindow",
+            "service_management",
+            "A change freeze (blackout window); scope lists the CI ids it protects, absent = all",
+            start=_S(type="datetime", required=True),
+            end=_S(type="datetime", required=True),
+            scope=_S(type="list"),
+        ),
         *(
             KindSpec(
                 name=name,

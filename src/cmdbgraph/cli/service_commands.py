@@ -1,0 +1,116 @@
+"""Service-management commands: change-risk.
+
+``change-risk CHANGE --json`` prints ``{"change", "title", "state", "targets", "window",
+"risk": {"score", "level", "factors": [...]}, "collisions": [...], "implementation_order",
+"rollback_order", "cycles", "checklist": [...], "approvals": [...]}``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from cmdbgraph.cli.app import app, emit_json, err_console, out_console, state_of
+from cmdbgraph.tickets.changes import ChangeAssessment, assess_change
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout")]
+LEVEL_STYLE = {"low": "green", "medium": "yellow", "high": "bold red", "critical": "bold white on red"}
+
+
+def _document(a: ChangeAssessment) -> dict[str, object]:
+    return {
+        "change": a.change.id,
+        "title": a.title,
+        "state": a.state,
+        "type": a.change.change_type,
+        "targets": list(a.change.targets),
+        "window": {"start": a.change.window.start.isoformat(), "end": a.change.window.end.isoformat()},
+        "risk": {
+            "score": round(a.risk.score, 3),
+            "level": a.risk.level,
+            "factors": [
+                {
+                    "factor": f.factor,
+                    "value": round(f.value, 3),
+                    "weight": f.weight,
+                    "contribution": round(f.contribution, 3),
+                    "detail": f.detail,
+                }
+                for f in a.risk.factors
+            ],
+        },
+        "collisions": [
+            {
+                "kind": c.kind,
+                "other": c.other,
+                "cis": list(c.cis),
+                "detail": c.detail,
+                "paths": [list(p) for p in c.paths],
+            }
+            for c in a.collisions
+        ],
+        "implementation_order": list(a.order.implementation),
+        "rollback_order": list(a.order.rollback),
+        "cycles": [list(c) for c in a.order.cycles],
+        "checklist": [
+            {"ci": i.ci, "role": i.role, "severity": i.severity, "path": list(i.path), "check": i.check}
+            for i in a.checklist
+        ],
+        "approvals": [
+            {"approver": s.approver, "kind": s.kind, "role": s.role, "cis": list(s.cis), "reason": s.reason}
+            for s in a.approvals
+        ],
+    }
+
+
+@app.command("change-risk")
+def change_risk_command(
+    ctx: typer.Context,
+    change_id: Annotated[str, typer.Argument(help="The ChangeRequest to assess")],
+    json_out: JsonOpt = False,
+) -> None:
+    """Pre-change assessment: risk and why, collisions, rollback order, checklist, approvers."""
+    store = state_of(ctx).open_store()
+    with err_console.status("assessing the change"):
+        a = assess_change(store, change_id)
+    if json_out:
+        emit_json(_document(a))
+        return
+    out_console.print(
+        Text.assemble(
+            (f"{a.change.id}", "bold"),
+            f" {a.title} ({a.change.change_type}, {a.state}) on {', '.join(a.change.targets)}\nrisk ",
+            (f"{a.risk.level} {a.risk.score:.1f}", LEVEL_STYLE.get(a.risk.level, "")),
+        )
+    )
+    factors = Table(title="risk factors")
+    for column in ("factor", "value", "weight", "contribution", "detail"):
+        factors.add_column(column)
+    for f in a.risk.factors:
+        factors.add_row(f.factor, f"{f.value:.2f}", f"{f.weight:g}", f"{f.contribution:.1f}", Text(f.detail))
+    out_console.print(factors)
+    if a.collisions:
+        table = Table(title=f"{len(a.collisions)} collisions")
+        for column in ("kind", "with", "CIs", "detail"):
+            table.add_column(column)
+        for c in a.collisions:
+            table.add_row(c.kind, Text(c.other or ""), Text(", ".join(c.cis)), Text(c.detail))
+        out_console.print(table)
+    else:
+        out_console.print("no collisions")
+    out_console.print(Text("rollback order: " + " -> ".join(a.order.rollback)))
+    approvals = Table(title="approvals")
+    for column in ("approver", "role", "reason"):
+        approvals.add_column(column)
+    for s in a.approvals:
+        approvals.add_row(Text(s.approver), s.role, Text(s.reason))
+    out_console.print(approvals)
+    checklist = Table(title="acceptance checklist")
+    for column in ("CI", "role", "check"):
+        checklist.add_column(column)
+    for i in a.checklist:
+        checklist.add_row(Text(i.ci), i.role, Text(i.check))
+    out_console.print(checklist)
