@@ -1,8 +1,12 @@
-"""Service-management commands: change-risk.
+"""Service-management commands: change-risk, route.
 
 ``change-risk CHANGE --json`` prints ``{"change", "title", "state", "targets", "window",
 "risk": {"score", "level", "factors": [...]}, "collisions": [...], "implementation_order",
 "rollback_order", "cycles", "checklist": [...], "approvals": [...]}``.
+
+``route TICKET --json`` prints the routing decision: ``{"ticket_id", "group", "assignee",
+"rule", "reason", "path", "hops", "escalation", "candidates", "unknown_cis"}`` (and
+``"assigned": true`` when ``--assign`` recorded it).
 """
 
 from __future__ import annotations
@@ -15,6 +19,9 @@ from rich.text import Text
 
 from cmdbgraph.cli.app import app, emit_json, err_console, out_console, state_of
 from cmdbgraph.tickets.changes import ChangeAssessment, assess_change
+from cmdbgraph.tickets.dispatch import route_ticket
+from cmdbgraph.tickets.lifecycle import Event
+from cmdbgraph.tickets.service import TicketService
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout")]
 LEVEL_STYLE = {"low": "green", "medium": "yellow", "high": "bold red", "critical": "bold white on red"}
@@ -114,3 +121,46 @@ def change_risk_command(
     for i in a.checklist:
         checklist.add_row(Text(i.ci), i.role, Text(i.check))
     out_console.print(checklist)
+
+
+@app.command("route")
+def route_command(
+    ctx: typer.Context,
+    ticket_id: Annotated[str, typer.Argument(help="The ticket to route")],
+    assign: Annotated[bool, typer.Option("--assign", help="Record the decision (assign the ticket)")] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Who should work on a ticket, and the path in the graph that decided it."""
+    state = state_of(ctx)
+    store = state.open_store()
+    decision = route_ticket(store, ticket_id)
+    assigned = False
+    if assign and decision.group is not None:
+        TicketService(store).move(
+            ticket_id,
+            Event.ASSIGN,
+            actor=state.settings.audit_actor(),
+            group=decision.group,
+            assignee=decision.assignee,
+        )
+        assigned = True
+    if json_out:
+        emit_json({**decision.as_dict(), "assigned": assigned})
+        return
+    if decision.group is None:
+        out_console.print(Text(f"{ticket_id}: unrouted — {decision.reason}"))
+        return
+    out_console.print(
+        Text.assemble(
+            (ticket_id, "bold"),
+            " -> ",
+            (decision.group, "bold green"),
+            f" / {decision.assignee or 'no assignee'} ({decision.rule})"
+            + (" [assigned]" if assigned else ""),
+        )
+    )
+    out_console.print(Text(decision.reason))
+    if decision.path:
+        out_console.print(Text("path: " + " -> ".join(decision.path)))
+    if decision.escalation:
+        out_console.print(Text("escalation: " + " -> ".join(decision.escalation)))
