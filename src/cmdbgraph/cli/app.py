@@ -141,7 +141,7 @@ def report_error(exc: CmdbgraphError) -> None:
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI and map outcomes onto the documented exit codes."""
     # commands register themselves on import
-    from cmdbgraph.cli import graph_commands, impact_commands, service_commands  # noqa: F401
+    from cmdbgraph.cli import graph_commands, impact_commands, service_commands, ticket_commands  # noqa: F401
 
     try:
         result = app(args=argv, standalone_mode=False)
