@@ -1,4 +1,4 @@
-"""Service-management commands: change-risk, route.
+"""Service-management commands: change-risk, route, kpis.
 
 ``change-risk CHANGE --json`` prints ``{"change", "title", "state", "targets", "window",
 "risk": {"score", "level", "factors": [...]}, "collisions": [...], "implementation_order",
@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
@@ -20,6 +21,7 @@ from rich.text import Text
 from cmdbgraph.cli.app import app, emit_json, err_console, out_console, state_of
 from cmdbgraph.tickets.changes import ChangeAssessment, assess_change
 from cmdbgraph.tickets.dispatch import route_ticket
+from cmdbgraph.tickets.kpis import departments, kpis
 from cmdbgraph.tickets.lifecycle import Event
 from cmdbgraph.tickets.service import TicketService
 
@@ -164,3 +166,47 @@ def route_command(
         out_console.print(Text("path: " + " -> ".join(decision.path)))
     if decision.escalation:
         out_console.print(Text("escalation: " + " -> ".join(decision.escalation)))
+
+
+@app.command("kpis")
+def kpis_command(
+    ctx: typer.Context,
+    department: Annotated[
+        str | None, typer.Option(help="Only this department (default: all, and each)")
+    ] = None,
+    start: Annotated[
+        datetime | None, typer.Option("--from", help="Tickets opened from (ISO date-time, UTC)")
+    ] = None,
+    end: Annotated[
+        datetime | None, typer.Option("--to", help="... up to, not including (ISO date-time, UTC)")
+    ] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Service KPIs: self-service, first-contact resolution, SLA compliance, MTTA/MTTR, CSAT,
+    NPS, complaints, tickets per agent, automation, change success — overall and per department."""
+    start = start.replace(tzinfo=UTC) if start is not None and start.tzinfo is None else start
+    end = end.replace(tzinfo=UTC) if end is not None and end.tzinfo is None else end
+    contents = state_of(ctx).open_store().contents()
+    names = [department] if department is not None else [None, *departments(contents)]
+    rows = [kpis(contents, department=name, start=start, end=end) for name in names]
+    if json_out:
+        emit_json(
+            {
+                "from": start and start.isoformat(),
+                "to": end and end.isoformat(),
+                "kpis": [r.as_dict() for r in rows],
+            }
+        )
+        return
+    table = Table(title="service KPIs")
+    fields = [k for k in rows[0].as_dict() if k != "department"]
+    table.add_column("KPI")
+    for r in rows:
+        table.add_column(r.department or "all", justify="right")
+    for name in fields:
+        cells = []
+        for r in rows:
+            value = r.as_dict()[name]
+            cells.append("-" if value is None else f"{value:.2f}" if isinstance(value, float) else str(value))
+        table.add_row(name, *cells)
+    out_console.print(table)

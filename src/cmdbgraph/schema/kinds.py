@@ -180,6 +180,11 @@ _TICKET_ATTRIBUTES: dict[str, AttributeSpec] = {
     "opened_at": _S(type="datetime", required=True),
     "timeline": _S(type="list", description="state changes: {at, state, actor}"),
     "comments": _S(type="list", description="comments: {at, actor, text}"),
+    "department": _S(description="department the ticket is for (KPIs are cut by it)"),
+    "channel": _S(enum=("portal", "email", "phone", "chat", "walk_in", "monitoring")),
+    "automated": _S(type="boolean", description="resolved by automation, no human touch"),
+    "csat": _S(type="integer", enum=(1, 2, 3, 4, 5), description="requester satisfaction"),
+    "nps": _S(type="integer", enum=tuple(range(11)), description="0..10 recommendation score"),
 }
 """Attributes shared by incidents, service requests and problems (``tickets.model``)."""
 
