@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 import pytest
 
 from cmdbgraph.schema.errors import InvalidInput
-from cmdbgraph.tickets.priority import Impact, Priority, Urgency, impact_from_criticality, priority_of
+from cmdbgraph.schema.priority import Impact, Priority, Urgency, impact_from_criticality, priority_of
 
 LEVELS = ("high", "medium", "low")
 

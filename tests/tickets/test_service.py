@@ -9,9 +9,9 @@ import pytest
 
 from cmdbgraph.graphdb import Batch, GraphStore
 from cmdbgraph.schema import CINotFound, InvalidInput
+from cmdbgraph.schema.priority import Impact, Priority, Urgency
 from cmdbgraph.tickets.lifecycle import Event, TicketState, TicketType
 from cmdbgraph.tickets.model import NewTicket
-from cmdbgraph.tickets.priority import Impact, Priority, Urgency
 from cmdbgraph.tickets.service import TicketService
 from tests.factories import ci, depends_on, rel
 

@@ -14,9 +14,9 @@ from rich.table import Table
 from rich.text import Text
 
 from cmdbgraph.cli.app import app, emit_json, out_console, state_of
+from cmdbgraph.schema.priority import Impact, Urgency
 from cmdbgraph.tickets.lifecycle import Event, TicketType
 from cmdbgraph.tickets.model import NewTicket, Ticket
-from cmdbgraph.tickets.priority import Impact, Urgency
 from cmdbgraph.tickets.service import TicketService
 
 ticket_app = typer.Typer(help="Incidents, service requests and problems on the graph", no_args_is_help=True)

@@ -17,8 +17,8 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from cmdbgraph.schema import CIData, Relationship
+from cmdbgraph.schema.priority import Impact, Priority, Urgency, priority_of
 from cmdbgraph.tickets.lifecycle import TicketState, TicketType
-from cmdbgraph.tickets.priority import Impact, Priority, Urgency, priority_of
 
 KIND_OF: dict[TicketType, str] = {
     TicketType.INCIDENT: "Incident",

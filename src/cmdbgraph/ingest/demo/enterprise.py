@@ -28,6 +28,7 @@ from cmdbgraph.ingest.demo.infrastructure import (
 from cmdbgraph.ingest.demo.locations import location_cis, location_relationships
 from cmdbgraph.ingest.demo.organisation import team_cis, team_relationships
 from cmdbgraph.ingest.demo.plan import Plan
+from cmdbgraph.ingest.demo.service_history import HistoryIndex, history_size, service_history
 from cmdbgraph.ingest.demo.services import (
     dataset_cis,
     dataset_relationships,
@@ -104,10 +105,25 @@ def iter_enterprise(size: int, seed: int = 42) -> Iterator[CIData | Relationship
 
 
 def _generate(size: int, seed: int) -> Iterator[CIData | Relationship]:
-    plan = Plan(size, seed)
+    plan = Plan(size - history_size(size), seed)
+    index = HistoryIndex()
     rng = random.Random(f"cmdbgraph-demo:{seed}:cis")
     for ci_layer in _CI_LAYERS:
-        yield from ci_layer(plan, rng)
+        for ci in ci_layer(plan, rng):
+            index.see(ci)
+            yield ci
+    # the history picks its references from the relationships too, but every CI must come before
+    # every relationship: so the relationships are generated twice from the same seed, first
+    # only to take notes, then to yield them
+    for rel in _relationships(plan, seed):
+        index.see(rel)
+    history = list(service_history(index, size, seed))
+    yield from (r for r in history if isinstance(r, CIData))
+    yield from _relationships(plan, seed)
+    yield from (r for r in history if isinstance(r, Relationship))
+
+
+def _relationships(plan: Plan, seed: int) -> Iterator[Relationship]:
     rng = random.Random(f"cmdbgraph-demo:{seed}:relationships")
     for relationship_layer in _RELATIONSHIP_LAYERS:
         yield from relationship_layer(plan, rng)
