@@ -47,7 +47,6 @@ from cmdbgraph.impact.graph import ImpactGraph
 from cmdbgraph.impact.health import graph_health
 from cmdbgraph.impact.root_cause import root_cause
 from cmdbgraph.schema import (
-    BUILTIN_KINDS,
     CI,
     DEFAULT_REGISTRY,
     CIData,
@@ -58,12 +57,12 @@ from cmdbgraph.schema import (
 )
 from cmdbgraph.schema.redundancy import collect_groups
 from tests.conftest import BoltTarget
-from tests.strategies import json_values
+from tests.strategies import free_form_kinds, json_values
 
 pytestmark = pytest.mark.neo4j
 
 IDS = ("a", "b", "c", "d", "e", "f", "g", "é", "ü-1", "x y", "Straße", "API-1")
-KINDS = sorted(BUILTIN_KINDS)
+KINDS = free_form_kinds()
 COMMON_KINDS = ("BusinessService", "Service", "Application", "Database", "Host", "Team")
 """Drawn as often as all kinds together: business services, owners and hosts make impact and
 health findings."""

@@ -27,11 +27,11 @@ from hypothesis import strategies as st
 from cmdbgraph.graphdb import Batch, EmbeddedStore, RelKey
 from cmdbgraph.ingest.graphfile import read_graph_files, write_graph_file
 from cmdbgraph.ingest.loader import load_records
-from cmdbgraph.schema import BUILTIN_KINDS, CIData, Relationship, Status
-from tests.strategies import json_values
+from cmdbgraph.schema import CIData, Relationship, Status
+from tests.strategies import free_form_kinds, json_values
 
 IDS = ("a", "b", "c", "d", "e", "f", "ü-1", "x y")
-KINDS = sorted(BUILTIN_KINDS)
+KINDS = free_form_kinds()
 REL_TYPES = ("DEPENDS_ON", "RUNS_ON", "PART_OF")
 ATTRIBUTE_NAMES = ("x_a", "x_b", "x_c")  # declared by no built-in kind: any JSON value is valid
 ACTOR = "property-test"

@@ -427,11 +427,7 @@ class EmbeddedStore:
     def contents(self) -> GraphContents:
         """The whole graph, copied under the lock."""
         with self._lock:
-            view = self._view(None)
-            return GraphContents(
-                cis=[view.cis[k] for k in sorted(view.cis)],
-                relationships=[view.rels[k] for k in sorted(view.rels)],
-            )
+            return self._view(None).contents()
 
     def counts(self) -> Counts:
         """Totals by kind, status and relationship type."""

@@ -17,7 +17,7 @@ import networkx as nx
 from pydantic import JsonValue
 
 from cmdbgraph.graphdb.documents import Decoder
-from cmdbgraph.graphdb.store import Counts, Direction, Neighbour, Page, RelKey
+from cmdbgraph.graphdb.store import Counts, Direction, GraphContents, Neighbour, Page, RelKey
 from cmdbgraph.schema import CI, CINotFound, Relationship, Status
 
 Adjacency = dict[str, dict[RelKey, Relationship]]
@@ -180,6 +180,13 @@ class GraphIndex:
         matches.sort()
         chunk, next_cursor = page_of(matches, first, after)
         return Page(items=[self.cis[i] for i in chunk], next_cursor=next_cursor, total=len(matches))
+
+    def contents(self) -> GraphContents:
+        """Every CI by id and every relationship by key (new lists, shared models)."""
+        return GraphContents(
+            cis=[self.cis[k] for k in sorted(self.cis)],
+            relationships=[self.rels[k] for k in sorted(self.rels)],
+        )
 
     def counts(self, last_seq: int) -> Counts:
         """Totals by kind, status and relationship type."""

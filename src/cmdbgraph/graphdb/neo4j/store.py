@@ -498,11 +498,7 @@ class Neo4jStore:
 
     def contents(self) -> GraphContents:
         """The whole current graph, read in one query."""
-        view = self._read(self._whole)
-        return GraphContents(
-            cis=[view.cis[k] for k in sorted(view.cis)],
-            relationships=[view.rels[k] for k in sorted(view.rels)],
-        )
+        return self._read(self._whole).contents()
 
     def _view_or_none(self, tx: ManagedTransaction, as_of: datetime | None) -> GraphIndex | None:
         """The replayed graph for ``as_of``, or ``None`` to read the current state."""
