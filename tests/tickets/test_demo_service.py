@@ -53,3 +53,20 @@ def test_change_risk_and_route_answer_on_the_demo(demo_dir: Path) -> None:
     route = run_cli(["route", ticket, "--json"], cwd=demo_dir)
     assert route.returncode == 0, route.describe()
     assert json.loads(route.stdout)["group"] is not None
+
+
+def test_knowledge_articles_are_recommended_for_the_tickets_they_resolved(demo_dir: Path) -> None:
+    cis, rels = enterprise_records(SIZE)
+    assert any(c.kind == "KnowledgeArticle" for c in cis)
+    resolved_by = [(r.source, r.target) for r in rels if r.type == "RESOLVED_BY"]
+    assert resolved_by
+    ticket, article = resolved_by[0]
+    result = run_cli(["kb", "recommend", ticket, "--json"], cwd=demo_dir)
+    assert result.returncode == 0, result.describe()
+    recommended = [r["article_id"] for r in json.loads(result.stdout)["recommendations"]]
+    assert article in recommended
+    top = run_cli(["kb", "top", "--limit", "3", "--json"], cwd=demo_dir)
+    assert top.returncode == 0, top.describe()
+    assert len(json.loads(top.stdout)["articles"]) == 3
+    missing = run_cli(["kb", "recommend", "bs-payroll-01"], cwd=demo_dir)
+    assert missing.returncode == 3

@@ -1,4 +1,4 @@
-"""Service-management commands: change-risk, route, kpis.
+"""Service-management commands: change-risk, route, kpis, kb recommend, kb top.
 
 ``change-risk CHANGE --json`` prints ``{"change", "title", "state", "targets", "window",
 "risk": {"score", "level", "factors": [...]}, "collisions": [...], "implementation_order",
@@ -19,6 +19,8 @@ from rich.table import Table
 from rich.text import Text
 
 from cmdbgraph.cli.app import app, emit_json, err_console, out_console, state_of
+from cmdbgraph.impact.knowledge import KnowledgeIndex, rank_articles, recommend_for_ticket
+from cmdbgraph.schema import CINotFound
 from cmdbgraph.tickets.changes import ChangeAssessment, assess_change
 from cmdbgraph.tickets.dispatch import route_ticket
 from cmdbgraph.tickets.kpis import departments, kpis
@@ -209,4 +211,66 @@ def kpis_command(
             value = r.as_dict()[name]
             cells.append("-" if value is None else f"{value:.2f}" if isinstance(value, float) else str(value))
         table.add_row(name, *cells)
+    out_console.print(table)
+
+
+kb_app = typer.Typer(help="Knowledge articles: recommendations and ranking", no_args_is_help=True)
+app.add_typer(kb_app, name="kb")
+
+
+@kb_app.command("recommend")
+def kb_recommend_command(
+    ctx: typer.Context,
+    ticket_id: Annotated[str, typer.Argument(help="The ticket to find articles for")],
+    limit: Annotated[int, typer.Option(min=1, max=50)] = 5,
+    json_out: JsonOpt = False,
+) -> None:
+    """Articles for a ticket: graph proximity to its CIs, text match, category, article quality."""
+    contents = state_of(ctx).open_store().contents()
+    ticket = next((c for c in contents.cis if c.id == ticket_id), None)
+    if ticket is None or ticket.kind not in ("Incident", "ServiceRequest", "Problem"):
+        raise CINotFound(ticket_id)
+    affected = [r.target for r in contents.relationships if r.source == ticket_id and r.type == "AFFECTS"]
+    text = f"{ticket.attributes.get('title', '')} {ticket.attributes.get('details', '')}"
+    category = ticket.attributes.get("category")
+    found = recommend_for_ticket(
+        KnowledgeIndex.build(contents.cis, contents.relationships),
+        affected_cis=affected,
+        text=text,
+        category=category if isinstance(category, str) else None,
+        now=datetime.now(UTC),
+        limit=limit,
+    )
+    if json_out:
+        emit_json({"ticket": ticket_id, "recommendations": [r.as_dict() for r in found]})
+        return
+    if not found:
+        out_console.print(Text(f"no article matches {ticket_id}"))
+        return
+    table = Table(title=f"articles for {ticket_id}")
+    for column in ("article", "score", "why"):
+        table.add_column(column)
+    for r in found:
+        table.add_row(Text(r.article_id), f"{r.score:.2f}", Text(r.reason))
+    out_console.print(table)
+
+
+@kb_app.command("top")
+def kb_top_command(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 10,
+    json_out: JsonOpt = False,
+) -> None:
+    """The best articles by success rate, recency and satisfaction."""
+    contents = state_of(ctx).open_store().contents()
+    index = KnowledgeIndex.build(contents.cis, contents.relationships)
+    ranked = rank_articles(index.articles.values(), now=datetime.now(UTC))[:limit]
+    if json_out:
+        emit_json({"articles": [r.score.as_dict() for r in ranked]})
+        return
+    table = Table(title="knowledge articles")
+    for column in ("rank", "article", "score"):
+        table.add_column(column)
+    for r in ranked:
+        table.add_row(str(r.rank), Text(r.score.article_id), f"{r.score.score:.2f}")
     out_console.print(table)

@@ -302,6 +302,23 @@ BUILTIN_KINDS: Mapping[str, KindSpec] = {
             backout_plan=_S(),
             outcome=_S(description="what actually happened, after implementation"),
         ),
+        KindSpec(
+            name="KnowledgeArticle",
+            category="service_management",
+            description="A knowledge article (DOCUMENTS the CIs it is about; tickets are RESOLVED_BY it)",
+            attributes={
+                "title": _S(required=True),
+                "body": _S(),
+                "category": _S(),
+                "department": _S(),
+                "published_at": _S(type="datetime"),
+                "views": _S(type="integer"),
+                "uses": _S(type="integer", description="times attached to a ticket"),
+                "resolutions": _S(type="integer", description="times it resolved a ticket"),
+                "csat_sum": _S(type="number"),
+                "csat_count": _S(type="integer"),
+            },
+        ),
         _kind(
             "FreezeWindow",
             "service_management",

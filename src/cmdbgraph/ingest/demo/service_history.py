@@ -1,4 +1,5 @@
-"""The demo enterprise's service-management history: tickets, changes and a change freeze.
+"""The demo enterprise's service-management history: tickets, changes, knowledge articles and a
+change freeze.
 
 Generated after the enterprise itself from what it contains (departments' teams and their
 members, business services, the CIs support teams look after, floors), over the
@@ -28,6 +29,7 @@ DEMO_EPOCH = datetime(2026, 11, 1, tzinfo=UTC)
 HISTORY_DAYS = 90
 SHARE_TICKETS = 0.03
 SHARE_CHANGES = 0.006
+SHARE_ARTICLES = 0.005
 
 _DEPARTMENT_WEIGHTS = (("IT/R&D", 40), ("Facilities", 20), ("HR", 15), ("Finance", 15), ("Legal", 10))
 _CATEGORIES: dict[str, tuple[tuple[str, str], ...]] = {
@@ -105,12 +107,16 @@ class HistoryIndex:
 
 
 def history_size(size: int) -> int:
-    """How many of the ``size`` demo CIs are tickets, changes and the freeze."""
-    return _counts(size)[0] + _counts(size)[1] + 1
+    """How many of the ``size`` demo CIs are tickets, changes, articles and the freeze."""
+    return sum(_counts(size)) + 1
 
 
-def _counts(size: int) -> tuple[int, int]:
-    return max(3, round(size * SHARE_TICKETS)), max(1, round(size * SHARE_CHANGES))
+def _counts(size: int) -> tuple[int, int, int]:
+    return (
+        max(3, round(size * SHARE_TICKETS)),
+        max(1, round(size * SHARE_CHANGES)),
+        max(1, round(size * SHARE_ARTICLES)),
+    )
 
 
 def _pick(rng: random.Random, weighted: tuple[tuple[str, int], ...]) -> str:
@@ -124,11 +130,14 @@ def _iso(at: datetime) -> str:
 def service_history(index: HistoryIndex, size: int, seed: int) -> Iterator[CIData | Relationship]:
     """The history's CIs (tickets, changes, the freeze), then their relationships."""
     rng = random.Random(f"cmdbgraph-demo:{seed}:service-history")
-    n_tickets, n_changes = _counts(size)
+    n_tickets, n_changes, n_articles = _counts(size)
     records: list[tuple[CIData, list[Relationship]]] = []
     numbers: dict[str, int] = {}
     for _ in range(n_tickets):
         records.append(_ticket(index, rng, numbers))
+    articles = [_article(index, rng, i) for i in range(n_articles)]
+    _link_resolutions(records, articles, rng)
+    records.extend(articles)
     for i in range(n_changes):
         records.append(_change(index, rng, i))
     freeze = CIData(
@@ -278,3 +287,55 @@ def _change(index: HistoryIndex, rng: random.Random, i: int) -> tuple[CIData, li
     if implementer is not None:
         links.append(Relationship(source=change_id, target=implementer, type="ASSIGNED_TO"))
     return node, links
+
+
+_ARTICLE_TOPICS = tuple(
+    (department, category, summary) for department, rows in _CATEGORIES.items() for category, summary in rows
+)
+
+
+def _article(index: HistoryIndex, rng: random.Random, i: int) -> tuple[CIData, list[Relationship]]:
+    """A knowledge article about one topic, documenting a CI when the topic is technical."""
+    department, category, summary = _ARTICLE_TOPICS[i % len(_ARTICLE_TOPICS)]  # every topic, in turn
+    article_id = f"KB-{i + 1:05d}"
+    documented = rng.choice(index.affectable) if department == "IT/R&D" and index.affectable else None
+    uses = rng.randint(0, 60)
+    ratings = rng.randint(0, uses)
+    attributes: dict[str, Any] = {
+        "title": f"How to fix: {summary}",
+        "body": f"When {summary} ({category}, {department}): check the recent changes, restart the "
+        "affected component, and escalate to the support team if it persists.",
+        "category": category,
+        "department": department,
+        "published_at": _iso(DEMO_EPOCH - timedelta(days=rng.randint(5, 700))),
+        "views": uses * rng.randint(2, 8),
+        "uses": uses,
+        "resolutions": rng.randint(0, uses),
+        "csat_sum": float(sum(rng.choices((1, 2, 3, 4, 5), weights=(5, 8, 20, 35, 32), k=ratings))),
+        "csat_count": ratings,
+    }
+    node = CIData(
+        id=article_id, kind="KnowledgeArticle", name=attributes["title"], criticality=4, attributes=attributes
+    )
+    links = (
+        [] if documented is None else [Relationship(source=article_id, target=documented, type="DOCUMENTS")]
+    )
+    return node, links
+
+
+def _link_resolutions(
+    tickets: list[tuple[CIData, list[Relationship]]],
+    articles: list[tuple[CIData, list[Relationship]]],
+    rng: random.Random,
+) -> None:
+    """Let about a quarter of the resolved tickets be RESOLVED_BY an article on their topic."""
+    by_topic: dict[tuple[str, str], list[str]] = {}
+    for node, _ in articles:
+        topic = (str(node.attributes["department"]), str(node.attributes["category"]))
+        by_topic.setdefault(topic, []).append(node.id)
+    for node, links in tickets:
+        if node.attributes.get("state") in ("resolved", "closed") and rng.random() < 0.25:
+            topic = (str(node.attributes.get("department")), str(node.attributes.get("category")))
+            candidates = by_topic.get(topic, [])
+            if candidates:
+                links.append(Relationship(source=node.id, target=rng.choice(candidates), type="RESOLVED_BY"))
