@@ -190,6 +190,14 @@ def test_orphans_are_cis_without_any_relationship(ownership: ImpactGraph) -> Non
     assert report.orphans == ["dangling", "host-orphan", "lonely-team", "z-orphan"]
 
 
+def test_orphans_only_of_the_kinds_asked_about(ownership: ImpactGraph) -> None:
+    assert graph_health(ownership, [], orphan_kinds=["Host", "Team"]).orphans == [
+        "host-orphan",
+        "lonely-team",
+    ]
+    assert graph_health(ownership, [], orphan_kinds=[]).orphans == []
+
+
 def test_cis_of_the_given_kinds_without_owner_or_support(ownership: ImpactGraph) -> None:
     report = graph_health(ownership, ["Service", "Database", "Host"])
     assert report.without_owner == ["dangling", "db-none", "host-orphan", "svc-supported", "z-orphan"]

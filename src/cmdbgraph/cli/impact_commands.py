@@ -211,8 +211,10 @@ def health(ctx: typer.Context, json_out: JsonOpt = False) -> None:
     """Single points of failure, dependency cycles, orphans and CIs without owner or support."""
     state = state_of(ctx)
     g = load_graph(ctx)
-    owned = [k for k, spec in state.registry.kinds.items() if spec.category in OWNED_CATEGORIES]
-    report = graph_health(g, owned)
+    kinds = state.registry.kinds
+    owned = [k for k, spec in kinds.items() if spec.category in OWNED_CATEGORIES]
+    configuration = [k for k, spec in kinds.items() if spec.category != "service_management"]
+    report = graph_health(g, owned, orphan_kinds=configuration)
     if json_out:
         emit_json(
             {

@@ -123,10 +123,15 @@ def dependency_cycles(g: ImpactGraph) -> list[tuple[str, ...]]:
     return sorted(cycles)
 
 
-def graph_health(g: ImpactGraph, owned_kinds: Iterable[str]) -> HealthReport:
+def graph_health(
+    g: ImpactGraph, owned_kinds: Iterable[str], *, orphan_kinds: Iterable[str] | None = None
+) -> HealthReport:
     """All health findings. ``owned_kinds`` are the kinds that should have an owner and a
-    support group (typically business, application, data and infrastructure kinds)."""
+    support group (typically business, application, data and infrastructure kinds);
+    ``orphan_kinds`` the kinds whose CIs are reported when they have no relationship at all
+    (``None``: every kind; a change freeze, say, is fine on its own)."""
     wanted = set(owned_kinds)
+    linkable = None if orphan_kinds is None else set(orphan_kinds)
     without_owner, without_support = [], []
     for n, kind in enumerate(g.kinds):
         if kind not in wanted:
@@ -139,7 +144,11 @@ def graph_health(g: ImpactGraph, owned_kinds: Iterable[str]) -> HealthReport:
     return HealthReport(
         single_points_of_failure=single_points_of_failure(g),
         cycles=dependency_cycles(g),
-        orphans=sorted(g.ids[n] for n, d in enumerate(g.degree) if d == 0),
+        orphans=sorted(
+            g.ids[n]
+            for n, d in enumerate(g.degree)
+            if d == 0 and (linkable is None or g.kinds[n] in linkable)
+        ),
         without_owner=sorted(without_owner),
         without_support=sorted(without_support),
     )
