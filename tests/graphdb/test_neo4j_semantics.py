@@ -15,9 +15,9 @@ from neo4j.time import DateTime
 
 from cmdbgraph.graphdb import Batch
 from cmdbgraph.graphdb.neo4j import Neo4jStore
-from cmdbgraph.graphdb.neo4j.store import translated
+from cmdbgraph.graphdb.neo4j.connection import translated
 from cmdbgraph.schema import StoreConflict, StoreError, StoreUnavailable
-from tests.conftest import FALKORDB_CAVEAT, BoltTarget
+from tests.conftest import FALKORDB_LIMITS, BoltTarget
 from tests.factories import ci
 
 pytestmark = [pytest.mark.neo4j, pytest.mark.neo4j_semantics]
@@ -27,7 +27,7 @@ pytestmark = [pytest.mark.neo4j, pytest.mark.neo4j_semantics]
 def real(bolt_target: BoltTarget) -> BoltTarget:
     """The Bolt target if it is a real Neo4j; otherwise the test is skipped (not run)."""
     if not bolt_target.real_neo4j:
-        pytest.skip(FALKORDB_CAVEAT)
+        pytest.skip(reason="needs a real Neo4j: " + FALKORDB_LIMITS)
     return bolt_target
 
 
