@@ -14,21 +14,22 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cmdbgraph.impact.article_score import (
+    CSAT_WEIGHT,
+    RECENCY_WEIGHT,
+    SUCCESS_WEIGHT,
+    ArticleStats,
+    article_score,
+    rank_articles,
+)
+from cmdbgraph.impact.deflection import KnowledgeEvent, deflection
 from cmdbgraph.impact.knowledge import (
     ARTICLE_KIND,
     CATEGORY_BONUS,
-    CSAT_WEIGHT,
     PROXIMITY_WEIGHT,
-    RECENCY_WEIGHT,
-    SUCCESS_WEIGHT,
     TEXT_WEIGHT,
-    ArticleStats,
-    KnowledgeEvent,
     KnowledgeIndex,
     Recommendation,
-    article_score,
-    deflection,
-    rank_articles,
     recommend_for_ticket,
     tokenize,
 )

@@ -19,7 +19,8 @@ from rich.table import Table
 from rich.text import Text
 
 from cmdbgraph.cli.app import app, emit_json, err_console, out_console, state_of
-from cmdbgraph.impact.knowledge import KnowledgeIndex, rank_articles, recommend_for_ticket
+from cmdbgraph.impact.article_score import rank_articles
+from cmdbgraph.impact.knowledge import KnowledgeIndex, recommend_for_ticket
 from cmdbgraph.schema import CINotFound
 from cmdbgraph.tickets.changes import ChangeAssessment, assess_change
 from cmdbgraph.tickets.dispatch import route_ticket

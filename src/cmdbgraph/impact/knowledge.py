@@ -1,35 +1,14 @@
-"""Knowledge: score and rank articles, recommend them for a ticket, measure self-service
-deflection (issue 5, "Knowledge").
+"""Knowledge recommendations: index the knowledge graph and recommend articles for a ticket
+(issue 5, "Knowledge"). Article quality lives in :mod:`cmdbgraph.impact.article_score`,
+self-service deflection in :mod:`cmdbgraph.impact.deflection`.
 
 Pure functions over CIs and relationships; nothing here reads a store or a clock (every function
 that needs the time takes ``now``).
 
 **The model.** A knowledge article is a CI of kind ``KnowledgeArticle`` (:data:`ARTICLE_KIND`;
-recognised by that kind name alone, whether or not the registry declares it). Its attributes:
-``title``, ``body``, ``category``, ``published_at`` (ISO 8601) and the usage counters ``views``,
-``uses`` (times it was attached to a ticket), ``resolutions`` (tickets it resolved),
-``csat_sum`` and ``csat_count`` (1-5 ratings), optionally ``last_resolved_at`` (ISO 8601). Every
-attribute is read defensively: a missing, mistyped, negative or non-finite counter is 0, an
-unparsable date is absent, a naive date is taken as UTC. Links: ``article -DOCUMENTS-> CI``,
+recognised by that kind name alone, whether or not the registry declares it); its attributes are
+described in :mod:`cmdbgraph.impact.article_score`. Links: ``article -DOCUMENTS-> CI``,
 ``ticket -RESOLVED_BY-> article``, ``ticket -AFFECTS-> CI``.
-
-**Article score** (:func:`article_score`), in ``[0, 1]``, the weighted sum of three components,
-each in ``[0, 1]``:
-
-- ``success`` (weight :data:`SUCCESS_WEIGHT` 0.5): the share of uses that resolved a ticket,
-  smoothed by a Beta prior worth :data:`SUCCESS_PRIOR_USES` (10) uses at a rate of
-  :data:`SUCCESS_PRIOR_RATE` (0.5): ``(resolutions + 5) / (uses + 10)``. An article with no
-  history scores 0.5, and a lucky 1/1 (0.55) ranks below a proven 45/50 (0.83) or even 10/10
-  (0.75). ``uses`` is raised to ``resolutions`` when the counters disagree (every resolution
-  was a use).
-- ``recency`` (weight :data:`RECENCY_WEIGHT` 0.2): ``0.5 ** (age_days / half_life_days)``, the
-  age taken from the later of ``published_at`` and the last resolution; 1.0 for a date in the
-  future, 0.0 when the article has neither date.
-- ``csat`` (weight :data:`CSAT_WEIGHT` 0.3): the mean rating smoothed by a prior worth
-  :data:`CSAT_PRIOR_RATINGS` (5) ratings of :data:`CSAT_PRIOR_MEAN` (3.0, neutral), then mapped
-  from 1..5 onto 0..1: ``((csat_sum + 15) / (csat_count + 5) - 1) / 4``. No ratings: 0.5.
-
-Views do not enter the score (popularity is not success); they feed deflection.
 
 **Recommendation** (:func:`recommend_for_ticket`) combines the ticket's relevance with the
 article's quality: ``score = relevance * (QUALITY_FLOOR + (1 - QUALITY_FLOOR) * article_score)``
@@ -56,11 +35,8 @@ with :data:`QUALITY_FLOOR` 0.5, so quality can at most halve a relevance, and
 Retired articles are never recommended (nor counted in the text statistics). Unknown affected CI
 ids are skipped. Results are ordered by score, then article id, so every answer is deterministic.
 
-**Deflection** (:func:`deflection`): a view of an article by a person is *deflected* when the
-same person opens no ticket in ``[view, view + window]`` (both ends included; a ticket at the
-very instant of the view is not a deflection). Each view is judged on its own.
-
 >>> from datetime import UTC, datetime
+>>> from cmdbgraph.impact.article_score import rank_articles
 >>> from cmdbgraph.schema import CIData, Relationship
 >>> index = KnowledgeIndex.build(
 ...     [CIData(id="web", kind="Service"), CIData(id="db", kind="Database"),
@@ -81,17 +57,25 @@ very instant of the view is not a deflection). Each view is judged on its own.
 
 from __future__ import annotations
 
-import bisect
 import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
-from typing import Literal, get_args
+from datetime import datetime
 
 from pydantic import JsonValue
 
+from cmdbgraph.impact.article_score import (
+    DEFAULT_HALF_LIFE_DAYS,
+    ArticleScore,
+    ArticleStats,
+    _aware,
+    _categories,
+    _latest,
+    _parse_time,
+    article_score,
+)
 from cmdbgraph.impact.routing import Hop
 from cmdbgraph.schema import CIData, Relationship, Status
 
@@ -99,18 +83,6 @@ ARTICLE_KIND = "KnowledgeArticle"
 """The kind of a knowledge article CI."""
 DOCUMENTS = "DOCUMENTS"
 RESOLVED_BY = "RESOLVED_BY"
-
-SUCCESS_WEIGHT = 0.5
-RECENCY_WEIGHT = 0.2
-CSAT_WEIGHT = 0.3
-"""Weights of the article score's components (they sum to 1)."""
-SUCCESS_PRIOR_RATE = 0.5
-SUCCESS_PRIOR_USES = 10.0
-"""The success prior: as if every article had been used 10 times and resolved 5 of them."""
-CSAT_PRIOR_MEAN = 3.0
-CSAT_PRIOR_RATINGS = 5.0
-"""The CSAT prior: as if every article had 5 extra ratings of 3 (the neutral middle of 1-5)."""
-DEFAULT_HALF_LIFE_DAYS = 180.0
 
 PROXIMITY_TYPES = frozenset({"DEPENDS_ON", "RUNS_ON", "USES_DATA", "PART_OF"})
 """Relationship types the proximity walk follows, in both directions."""
@@ -142,9 +114,6 @@ nearly every ticket)."""
 
 _TOKEN = re.compile(r"[^\W_]+")
 
-EventKind = Literal["article_viewed", "ticket_opened"]
-EVENT_KINDS: frozenset[str] = frozenset(get_args(EventKind))
-
 
 def tokenize(text: str) -> list[str]:
     """The tokens of ``text`` in order: maximal runs of letters and digits after case folding,
@@ -154,243 +123,6 @@ def tokenize(text: str) -> list[str]:
     ['log', 'vpn', 'client', 'error', '809']
     """
     return [t for t in _TOKEN.findall(text.casefold()) if t not in STOP_WORDS and len(t) > 1]
-
-
-def _aware(value: datetime, what: str) -> None:
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"{what} must be a timezone-aware datetime, got {value.isoformat()}")
-
-
-def _parse_time(value: object) -> datetime | None:
-    """An ISO 8601 string as an aware datetime (naive taken as UTC); None when unparsable."""
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
-
-
-def _number(value: object) -> float:
-    """A finite, non-negative JSON number, else 0."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return 0.0
-    number = float(value)
-    return number if math.isfinite(number) and number > 0 else 0.0
-
-
-def _count(value: object) -> int:
-    return int(_number(value))
-
-
-def _latest(*times: datetime | None) -> datetime | None:
-    present = [t for t in times if t is not None]
-    return max(present) if present else None
-
-
-def _categories(value: object) -> frozenset[str]:
-    values = value if isinstance(value, list) else [value]
-    return frozenset(v.strip().casefold() for v in values if isinstance(v, str) and v.strip())
-
-
-# ------------------------------------------------------------------------------------ scoring
-
-
-@dataclass(frozen=True)
-class ArticleStats:
-    """What scoring knows about one article: its usage counters and dates.
-
-    Counters are non-negative; :meth:`from_ci` reads them defensively. ``resolutions`` larger
-    than ``uses`` is tolerated (scoring raises ``uses`` to it).
-    """
-
-    article_id: str
-    title: str = ""
-    category: str | None = None
-    views: int = 0
-    uses: int = 0
-    resolutions: int = 0
-    csat_sum: float = 0.0
-    csat_count: int = 0
-    published_at: datetime | None = None
-    last_resolved_at: datetime | None = None
-
-    @classmethod
-    def from_ci(
-        cls, article: CIData, *, linked_resolutions: int = 0, last_resolved_at: datetime | None = None
-    ) -> ArticleStats:
-        """The stats of an article CI (module docstring, *The model*).
-
-        ``linked_resolutions`` (tickets ``RESOLVED_BY`` it in the graph) is a lower bound of
-        ``resolutions``: the larger of it and the counter is kept. ``last_resolved_at`` is
-        combined with the attribute of that name: the later one is kept. Does not check the kind.
-        """
-        a = article.attributes
-        title = a.get("title")
-        category = a.get("category")
-        if isinstance(category, list):
-            category = next((c for c in category if isinstance(c, str)), None)
-        return cls(
-            article_id=article.id,
-            title=title if isinstance(title, str) else article.name,
-            category=category if isinstance(category, str) else None,
-            views=_count(a.get("views")),
-            uses=_count(a.get("uses")),
-            resolutions=max(_count(a.get("resolutions")), max(linked_resolutions, 0)),
-            csat_sum=_number(a.get("csat_sum")),
-            csat_count=_count(a.get("csat_count")),
-            published_at=_parse_time(a.get("published_at")),
-            last_resolved_at=_latest(_parse_time(a.get("last_resolved_at")), last_resolved_at),
-        )
-
-
-ComponentName = Literal["success", "recency", "csat"]
-
-
-@dataclass(frozen=True)
-class ScoreComponent:
-    """One part of an article score: its value in ``[0, 1]``, its weight and how it came about."""
-
-    name: ComponentName
-    value: float
-    weight: float
-    detail: str
-
-    @property
-    def contribution(self) -> float:
-        """``value * weight``: what it adds to the score."""
-        return self.value * self.weight
-
-
-@dataclass(frozen=True)
-class ArticleScore:
-    """An article's quality score in ``[0, 1]`` and its components (success, recency, csat)."""
-
-    article_id: str
-    score: float
-    components: tuple[ScoreComponent, ...]
-
-    def component(self, name: ComponentName) -> ScoreComponent:
-        """The component called ``name``."""
-        return next(c for c in self.components if c.name == name)
-
-    @property
-    def success(self) -> ScoreComponent:
-        """The ``success`` component."""
-        return self.component("success")
-
-    @property
-    def recency(self) -> ScoreComponent:
-        """The ``recency`` component."""
-        return self.component("recency")
-
-    @property
-    def csat(self) -> ScoreComponent:
-        """The ``csat`` component."""
-        return self.component("csat")
-
-    def as_dict(self) -> dict[str, JsonValue]:
-        """A JSON-ready form."""
-        return {
-            "article_id": self.article_id,
-            "score": self.score,
-            "components": [
-                {
-                    "name": c.name,
-                    "value": c.value,
-                    "weight": c.weight,
-                    "contribution": c.contribution,
-                    "detail": c.detail,
-                }
-                for c in self.components
-            ],
-        }
-
-
-def _success(stats: ArticleStats) -> ScoreComponent:
-    uses = max(stats.uses, stats.resolutions)
-    prior_hits = SUCCESS_PRIOR_RATE * SUCCESS_PRIOR_USES
-    value = (stats.resolutions + prior_hits) / (uses + SUCCESS_PRIOR_USES)
-    raw = f"raw {stats.resolutions / uses:.2f}" if uses else "no uses yet"
-    detail = (
-        f"{stats.resolutions} resolution{'s' if stats.resolutions != 1 else ''} in {uses}"
-        f" use{'s' if uses != 1 else ''} ({raw}), smoothed with a prior of"
-        f" {prior_hits:g}/{SUCCESS_PRIOR_USES:g} to {value:.2f}"
-    )
-    return ScoreComponent("success", value, SUCCESS_WEIGHT, detail)
-
-
-def _recency(stats: ArticleStats, now: datetime, half_life_days: float) -> ScoreComponent:
-    published, resolved = stats.published_at, stats.last_resolved_at
-    if published is None and resolved is None:
-        return ScoreComponent("recency", 0.0, RECENCY_WEIGHT, "no publication or resolution date")
-    if resolved is not None and (published is None or resolved > published):
-        since, what = resolved, "last resolution"
-    else:
-        assert published is not None
-        since, what = published, "publication"
-    age_days = max((now - since).total_seconds() / 86400.0, 0.0)
-    value = 0.5 ** (age_days / half_life_days)
-    detail = (
-        f"{what} {since.isoformat()} is {age_days:.1f} days old; half-life {half_life_days:g} days"
-        f" gives {value:.2f}"
-    )
-    return ScoreComponent("recency", value, RECENCY_WEIGHT, detail)
-
-
-def _csat(stats: ArticleStats) -> ScoreComponent:
-    n = stats.csat_count
-    mean = (stats.csat_sum + CSAT_PRIOR_MEAN * CSAT_PRIOR_RATINGS) / (n + CSAT_PRIOR_RATINGS)
-    mean = min(max(mean, 1.0), 5.0)  # a sum that disagrees with its count cannot leave 1..5
-    value = (mean - 1.0) / 4.0
-    raw = f"mean {stats.csat_sum / n:.2f} of {n} rating{'s' if n != 1 else ''}" if n else "no ratings"
-    detail = (
-        f"{raw}, smoothed with {CSAT_PRIOR_RATINGS:g} prior ratings of {CSAT_PRIOR_MEAN:g} to"
-        f" {mean:.2f} of 5, scaled to {value:.2f}"
-    )
-    return ScoreComponent("csat", value, CSAT_WEIGHT, detail)
-
-
-def article_score(
-    stats: ArticleStats, *, now: datetime, half_life_days: float = DEFAULT_HALF_LIFE_DAYS
-) -> ArticleScore:
-    """The quality score of an article at ``now`` (formula: module docstring).
-
-    ``now`` must be timezone-aware and ``half_life_days`` positive (``ValueError`` otherwise).
-    """
-    _aware(now, "now")
-    if not half_life_days > 0:
-        raise ValueError(f"half_life_days must be positive, got {half_life_days}")
-    components = (_success(stats), _recency(stats, now, half_life_days), _csat(stats))
-    return ArticleScore(stats.article_id, sum(c.contribution for c in components), components)
-
-
-@dataclass(frozen=True)
-class RankedArticle:
-    """An article's place (1 = best) in a ranking, its stats and score."""
-
-    rank: int
-    article: ArticleStats
-    score: ArticleScore
-
-
-def rank_articles(
-    articles: Iterable[ArticleStats], *, now: datetime, half_life_days: float = DEFAULT_HALF_LIFE_DAYS
-) -> list[RankedArticle]:
-    """Every article by descending :func:`article_score`, ties by article id.
-
-    ``ValueError`` when two articles share an id (and as :func:`article_score`).
-    """
-    scored: list[tuple[ArticleStats, ArticleScore]] = []
-    seen: set[str] = set()
-    for stats in articles:
-        if stats.article_id in seen:
-            raise ValueError(f"article {stats.article_id!r} is listed twice")
-        seen.add(stats.article_id)
-        scored.append((stats, article_score(stats, now=now, half_life_days=half_life_days)))
-    scored.sort(key=lambda pair: (-pair[1].score, pair[0].article_id))
-    return [RankedArticle(i, stats, score) for i, (stats, score) in enumerate(scored, start=1)]
 
 
 # -------------------------------------------------------------------------------------- index
@@ -737,146 +469,3 @@ def recommend_for_ticket(
         )
     found.sort(key=lambda r: (-r.score, r.article_id))
     return [replace(r, rank=i) for i, r in enumerate(found[:limit], start=1)]
-
-
-# --------------------------------------------------------------------------------- deflection
-
-
-@dataclass(frozen=True)
-class KnowledgeEvent:
-    """Something a person did in self-service: viewed an article (``ref`` is the article id) or
-    opened a ticket (``ref`` is the ticket id). ``at`` must be timezone-aware and ``kind`` one of
-    :data:`EVENT_KINDS` (``ValueError`` otherwise)."""
-
-    at: datetime
-    person: str
-    kind: EventKind
-    ref: str
-
-    def __post_init__(self) -> None:
-        _aware(self.at, "event time")
-        if self.kind not in EVENT_KINDS:
-            raise ValueError(f"event kind {self.kind!r} is not one of {sorted(EVENT_KINDS)}")
-
-
-@dataclass(frozen=True)
-class ViewOutcome:
-    """The verdict on one article view: ``ticket`` is the first ticket the person opened within
-    the window (then the view is not deflected), None for a deflected view."""
-
-    at: datetime
-    person: str
-    article_id: str
-    ticket: str | None
-
-    @property
-    def deflected(self) -> bool:
-        """Whether no ticket followed the view within the window."""
-        return self.ticket is None
-
-
-@dataclass(frozen=True)
-class ArticleDeflection:
-    """Views of one article and how many of them were deflected."""
-
-    article_id: str
-    views: int
-    deflected: int
-
-    @property
-    def rate(self) -> float:
-        """``deflected / views`` (0.0 without views)."""
-        return self.deflected / self.views if self.views else 0.0
-
-
-@dataclass(frozen=True)
-class DeflectionReport:
-    """Self-service deflection over a set of events.
-
-    ``total_views`` counts the judged views (not the ``pending`` ones), ``deflected`` those
-    followed by no ticket, ``rate`` is ``deflected / total_views`` (0.0 without views).
-    ``per_article`` is sorted by article id and ``outcomes`` (one per judged view) by time,
-    person, article id.
-    """
-
-    window: timedelta
-    total_views: int
-    deflected: int
-    rate: float
-    tickets_opened: int
-    pending: int
-    per_article: tuple[ArticleDeflection, ...]
-    outcomes: tuple[ViewOutcome, ...]
-
-    def as_dict(self) -> dict[str, JsonValue]:
-        """A JSON-ready form (the window in seconds; outcomes left out)."""
-        return {
-            "window_seconds": self.window.total_seconds(),
-            "total_views": self.total_views,
-            "deflected": self.deflected,
-            "rate": self.rate,
-            "tickets_opened": self.tickets_opened,
-            "pending": self.pending,
-            "per_article": [
-                {"article_id": a.article_id, "views": a.views, "deflected": a.deflected, "rate": a.rate}
-                for a in self.per_article
-            ],
-        }
-
-
-def deflection(
-    events: Iterable[KnowledgeEvent],
-    *,
-    window: timedelta = timedelta(hours=24),
-    as_of: datetime | None = None,
-) -> DeflectionReport:
-    """Judge every article view: deflected when the same person opens no ticket in
-    ``[view.at, view.at + window]`` (both ends included). Each view is judged on its own, so two
-    views followed by one ticket within both windows are both not deflected.
-
-    With ``as_of``, events after it are ignored and a view whose window is still open at
-    ``as_of`` without a ticket yet is ``pending``: neither counted as a view nor as deflected.
-    Without it every view is judged on the events given. The answer does not depend on the
-    order of ``events``. ``ValueError`` for a negative ``window`` or a naive ``as_of``.
-    """
-    if window < timedelta(0):
-        raise ValueError(f"window must not be negative, got {window}")
-    if as_of is not None:
-        _aware(as_of, "as_of")
-    chosen = [e for e in events if as_of is None or e.at <= as_of]
-    tickets: dict[str, list[tuple[datetime, str]]] = {}
-    for e in chosen:
-        if e.kind == "ticket_opened":
-            tickets.setdefault(e.person, []).append((e.at, e.ref))
-    for opened in tickets.values():
-        opened.sort()
-    views = sorted(
-        ((e.at, e.person, e.ref) for e in chosen if e.kind == "article_viewed"),
-        key=lambda v: (v[0], v[1], v[2]),
-    )
-    outcomes: list[ViewOutcome] = []
-    pending = 0
-    for at, person, article_id in views:
-        opened = tickets.get(person, [])
-        i = bisect.bisect_left(opened, at, key=lambda item: item[0])
-        ticket = opened[i][1] if i < len(opened) and opened[i][0] <= at + window else None
-        if ticket is None and as_of is not None and at + window > as_of:
-            pending += 1
-            continue
-        outcomes.append(ViewOutcome(at, person, article_id, ticket))
-    per_article: dict[str, list[int]] = {}
-    for o in outcomes:
-        counts = per_article.setdefault(o.article_id, [0, 0])
-        counts[0] += 1
-        counts[1] += o.deflected
-    deflected = sum(o.deflected for o in outcomes)
-    return DeflectionReport(
-        window=window,
-        total_views=len(outcomes),
-        deflected=deflected,
-        rate=deflected / len(outcomes) if outcomes else 0.0,
-        tickets_opened=sum(len(v) for v in tickets.values()),
-        pending=pending,
-        per_article=tuple(ArticleDeflection(a, v, d) for a, (v, d) in sorted(per_article.items())),
-        outcomes=tuple(outcomes),
-    )
