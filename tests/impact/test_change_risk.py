@@ -10,29 +10,27 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cmdbgraph.impact.change_risk import (
-    DEFAULT_RISK_MODEL,
+from cmdbgraph.impact.change_collisions import Collision, collisions
+from cmdbgraph.impact.change_plan import (
     ApprovalStep,
-    ChangeHistory,
     ChangeOrder,
-    ChangeRisk,
-    ChangeWindow,
     ChecklistItem,
-    Collision,
-    FreezeWindow,
-    PlannedChange,
     acceptance_checklist,
     approval_chain,
-    business_hours_share,
-    change_impact,
     change_order,
-    collisions,
     implementation_order,
-    in_maintenance,
-    risk_score,
     rollback_order,
 )
+from cmdbgraph.impact.change_risk import DEFAULT_RISK_MODEL, ChangeRisk, business_hours_share, risk_score
 from cmdbgraph.impact.graph import ImpactGraph
+from cmdbgraph.impact.planned_change import (
+    ChangeHistory,
+    ChangeWindow,
+    FreezeWindow,
+    PlannedChange,
+    change_impact,
+    in_maintenance,
+)
 from cmdbgraph.schema import CINotFound, Status
 from tests.factories import ci, depends_on, rel
 

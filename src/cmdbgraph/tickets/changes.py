@@ -5,7 +5,8 @@ window_start, window_end, backout_plan, outcome) whose ``CHANGES`` relationships
 target CIs and whose ``ASSIGNED_TO`` names the implementer; a change freeze is a
 ``FreezeWindow`` CI (start, end, optional scope). :func:`assess_change` reads the whole graph
 once (``GraphStore.contents``) and answers everything a change manager asks before a CAB with
-the pure functions of :mod:`cmdbgraph.impact.change_risk`: risk with its factors, collisions with
+the pure functions of the change modules of :mod:`cmdbgraph.impact` (``planned_change``,
+``change_risk``, ``change_collisions``, ``change_plan``): risk with its factors, collisions with
 other open changes, freezes and maintenance, implementation and rollback order, the acceptance
 checklist and the approval chain. History comes from the graph too: failed changes are
 ``ChangeRequest`` CIs in state ``failed`` that changed a target, incidents are ``Incident`` CIs
@@ -21,24 +22,24 @@ from datetime import datetime
 from typing import cast
 
 from cmdbgraph.graphdb import GraphContents, GraphStore
-from cmdbgraph.impact.change_risk import (
+from cmdbgraph.impact.change_collisions import Collision, collisions
+from cmdbgraph.impact.change_plan import (
     ApprovalStep,
     ChangeOrder,
-    ChangeRisk,
-    ChangeType,
-    ChangeWindow,
     ChecklistItem,
-    Collision,
-    FreezeWindow,
-    PlannedChange,
     acceptance_checklist,
     approval_chain,
     change_order,
-    collisions,
-    in_maintenance,
-    risk_score,
 )
+from cmdbgraph.impact.change_risk import ChangeRisk, risk_score
 from cmdbgraph.impact.graph import ImpactGraph
+from cmdbgraph.impact.planned_change import (
+    ChangeType,
+    ChangeWindow,
+    FreezeWindow,
+    PlannedChange,
+    in_maintenance,
+)
 from cmdbgraph.schema import CI, CINotFound, InvalidInput, Problem, Relationship
 
 OPEN_STATES = frozenset({"submitted", "approved"})
