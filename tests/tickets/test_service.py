@@ -163,3 +163,28 @@ def test_only_tickets_are_tickets(service: TicketService) -> None:
         service.get("db")
     with pytest.raises(CINotFound):
         service.get("nothing")
+
+
+def test_attributes_the_model_does_not_hold_survive_a_move(store: GraphStore) -> None:
+    store.apply(Batch(upsert_cis=[ci("svc", "Service")]), actor="t")
+    service = TicketService(store, clock=FakeClock())
+    opened = service.open(
+        NewTicket(
+            type=TicketType.SERVICE_REQUEST,
+            title="New badge",
+            affected=("svc",),
+            extra={"department": "facilities", "channel": "portal", "form": {"floor": 3}},
+        ),
+        actor="t",
+    )
+    moved = service.move(opened.id, Event.CANCEL, actor="t")
+    stored = store.find_ci(opened.id)
+    assert stored is not None
+    assert (stored.attributes["department"], stored.attributes["channel"]) == ("facilities", "portal")
+    assert stored.attributes["form"] == {"floor": 3}
+    assert moved.extra == opened.extra
+
+
+def test_extra_attributes_cannot_shadow_ticket_fields() -> None:
+    with pytest.raises(ValueError, match="ticket fields"):
+        NewTicket(type=TicketType.INCIDENT, title="x", extra={"state": "closed"})

@@ -141,7 +141,16 @@ def report_error(exc: CmdbgraphError) -> None:
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI and map outcomes onto the documented exit codes."""
     # commands register themselves on import
-    from cmdbgraph.cli import graph_commands, impact_commands, service_commands, ticket_commands  # noqa: F401
+    from cmdbgraph.cli import (  # noqa: F401
+        catalog_commands,
+        change_commands,
+        graph_commands,
+        impact_commands,
+        knowledge_commands,
+        service_commands,
+        sla_commands,
+        ticket_commands,
+    )
 
     try:
         result = app(args=argv, standalone_mode=False)

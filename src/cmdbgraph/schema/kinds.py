@@ -185,6 +185,10 @@ _TICKET_ATTRIBUTES: dict[str, AttributeSpec] = {
     "automated": _S(type="boolean", description="resolved by automation, no human touch"),
     "csat": _S(type="integer", enum=(1, 2, 3, 4, 5), description="requester satisfaction"),
     "nps": _S(type="integer", enum=tuple(range(11)), description="0..10 recommendation score"),
+    "catalog_item": _S(description="id of the CatalogItem a service request was ordered from"),
+    "form": _S(type="object", description="the validated answers of the catalog item's form"),
+    "sla_policy": _S(description="name of the SLA policy that times the ticket (default: by priority)"),
+    "escalations": _S(type="list", description="escalation actions taken: {at, rule, action, detail}"),
 }
 """Attributes shared by incidents, service requests and problems (``tickets.model``)."""
 
@@ -301,6 +305,9 @@ BUILTIN_KINDS: Mapping[str, KindSpec] = {
             window_end=_S(type="datetime", required=True),
             backout_plan=_S(),
             outcome=_S(description="what actually happened, after implementation"),
+            approvals=_S(type="list", description="decisions: {step, approver, decision, at, actor, note}"),
+            implemented_at=_S(type="datetime"),
+            actual_changes=_S(type="list", description="post-release back-fill: what the change did"),
         ),
         KindSpec(
             name="KnowledgeArticle",
@@ -317,7 +324,39 @@ BUILTIN_KINDS: Mapping[str, KindSpec] = {
                 "resolutions": _S(type="integer", description="times it resolved a ticket"),
                 "csat_sum": _S(type="number"),
                 "csat_count": _S(type="integer"),
+                "helpful": _S(type="integer", description="feedback: it helped"),
+                "not_helpful": _S(type="integer", description="feedback: it did not help"),
+                "recent_views": _S(type="list", description="the latest views: {at, person}"),
             },
+        ),
+        KindSpec(
+            name="CatalogItem",
+            category="service_management",
+            description="Something a department offers in the service catalog (definition: the form, "
+            "rules, approvals, SLA and fulfilment plan)",
+            attributes={
+                "title": _S(required=True),
+                "department": _S(required=True),
+                "description": _S(),
+                "sla_policy": _S(),
+                "definition": _S(type="object", required=True, description="tickets.catalog.CatalogItem"),
+            },
+        ),
+        _kind(
+            "FulfilmentTask",
+            "service_management",
+            "A task (or approval) of a catalog request; TASK_OF the request, ASSIGNED_TO a team or person",
+            title=_S(required=True),
+            key=_S(required=True, description="the task template's key, unique within the request"),
+            task_type=_S(required=True, enum=("approval", "task")),
+            state=_S(
+                required=True,
+                enum=("waiting", "ready", "done", "approved", "rejected", "skipped", "cancelled"),
+            ),
+            after=_S(type="list", description="keys of the tasks that must finish first"),
+            opened_at=_S(type="datetime"),
+            finished_at=_S(type="datetime"),
+            actor=_S(description="who finished it"),
         ),
         _kind(
             "FreezeWindow",

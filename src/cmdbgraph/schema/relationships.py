@@ -96,11 +96,13 @@ BUILTIN_REL_TYPES: Mapping[str, RelTypeSpec] = {
         _rt("AFFECTS", False, "ticket affects CI"),
         _rt("CHANGES", False, "change targets CI"),
         _rt("DOCUMENTS", False, "article documents CI"),
-        _rt("CAUSED_BY", False, "incident caused by change"),
+        _rt("CAUSED_BY", False, "incident (possibly) caused by a change, or by a problem"),
         _rt("RESOLVED_BY", False, "ticket resolved by article or change"),
         _rt("REQUESTED_BY", False, "ticket was raised by target person"),
         _rt("ASSIGNED_TO", False, "ticket is assigned to target team or person"),
         _rt("REPORTED_AT", False, "ticket concerns target location (building, floor, room)"),
+        _rt("ORDERED_FROM", False, "service request was ordered from target catalog item"),
+        _rt("TASK_OF", False, "fulfilment task or approval belongs to target request"),
     )
 }
 

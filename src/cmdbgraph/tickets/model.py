@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue, field_validator
 
 from cmdbgraph.schema import CIData, Relationship
 from cmdbgraph.schema.priority import Impact, Priority, Urgency, priority_of
@@ -33,6 +33,21 @@ ID_PREFIX: dict[TicketType, str] = {
 }
 LINK_TYPES = ("AFFECTS", "REQUESTED_BY", "ASSIGNED_TO", "REPORTED_AT")
 """The relationship types a ticket's own links use (rewritten whenever the ticket is saved)."""
+MODELLED_ATTRIBUTES = frozenset(
+    {
+        "title",
+        "details",
+        "state",
+        "impact",
+        "urgency",
+        "priority",
+        "category",
+        "opened_at",
+        "timeline",
+        "comments",
+    }
+)
+"""Node attributes the :class:`Ticket` fields hold; every other attribute travels in ``extra``."""
 
 
 class StateChange(BaseModel):
@@ -72,6 +87,17 @@ class NewTicket(BaseModel):
     location: str | None = None
     group: str | None = None
     assignee: str | None = None
+    extra: dict[str, JsonValue] = Field(default_factory=dict)
+    """Further node attributes kept as they are (department, channel, catalog_item, form,
+    sla_policy, escalations, csat ...); validated by the kind's schema when written."""
+
+    @field_validator("extra")
+    @classmethod
+    def _not_modelled(cls, value: dict[str, JsonValue]) -> dict[str, JsonValue]:
+        clash = sorted(MODELLED_ATTRIBUTES.intersection(value))
+        if clash:
+            raise ValueError(f"extra attributes {clash} are ticket fields; set them as fields")
+        return value
 
     @field_validator("affected")
     @classmethod
@@ -110,6 +136,7 @@ def _iso(at: datetime) -> str:
 def ticket_batch(ticket: Ticket) -> tuple[CIData, list[Relationship]]:
     """The ticket's node and its links, as the store keeps them."""
     attributes: dict[str, Any] = {
+        **ticket.extra,
         "title": ticket.title,
         "details": ticket.details,
         "state": ticket.state.value,
@@ -169,6 +196,7 @@ def ticket_from_graph(
             "assignee": next((t for t in assigned if kinds_of_targets.get(t) == "Person"), None),
             "timeline": _list(a.get("timeline")),
             "comments": _list(a.get("comments")),
+            "extra": {k: v for k, v in a.items() if k not in MODELLED_ATTRIBUTES},
         }
     )
 
