@@ -301,3 +301,48 @@ def test_attributes_criticality_and_status_are_believable() -> None:
     assert any(rel.optional for rel in rels)
     kind = {ci.id: ci.kind for ci in cis}
     assert all(r.optional for r in rels if r.type == "DEPENDS_ON" and kind[r.target] == "Cache")
+
+
+def test_articles_have_recent_views_and_feedback() -> None:
+    from datetime import datetime, timedelta
+
+    from cmdbgraph.ingest.demo.service_history import DEMO_EPOCH, HISTORY_DAYS
+
+    cis, rels = enterprise(1000)
+    persons = {ci.id for ci in cis if ci.kind == "Person"}
+    articles = [ci for ci in cis if ci.kind == "KnowledgeArticle"]
+    assert articles
+    opened_at = {ci.id: str(ci.attributes["opened_at"]) for ci in cis if "opened_at" in ci.attributes}
+    opened = {
+        (r.target, datetime.fromisoformat(opened_at[r.source]))
+        for r in rels
+        if r.type == "REQUESTED_BY" and r.source in opened_at
+    }
+    followed = deflected = 0
+    for article in articles:
+        a = article.attributes
+        views = a["recent_views"]
+        assert isinstance(views, list)
+        assert 1 <= len(views) <= 100
+        seen = a["views"]
+        assert isinstance(seen, int)
+        assert seen >= len(views)
+        times = []
+        for view in views:
+            assert isinstance(view, dict)
+            assert view["person"] in persons
+            at = datetime.fromisoformat(str(view["at"]))
+            assert at <= DEMO_EPOCH
+            assert at >= DEMO_EPOCH - timedelta(days=HISTORY_DAYS + 1)
+            times.append(at)
+            if any(p == view["person"] and at <= t <= at + timedelta(days=1) for p, t in opened):
+                followed += 1
+            else:
+                deflected += 1
+        assert times == sorted(times)
+        for counter in ("helpful", "not_helpful"):
+            value = a[counter]
+            assert isinstance(value, int)
+            assert value >= 0
+    assert followed > 0
+    assert deflected > followed

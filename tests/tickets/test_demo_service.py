@@ -70,3 +70,14 @@ def test_knowledge_articles_are_recommended_for_the_tickets_they_resolved(demo_d
     assert len(json.loads(top.stdout)["articles"]) == 3
     missing = run_cli(["kb", "recommend", "bs-payroll-01"], cwd=demo_dir)
     assert missing.returncode == 3
+
+
+def test_self_service_deflection_is_non_trivial_on_the_demo(demo_dir: Path) -> None:
+    result = run_cli(["kb", "deflection", "--as-of", "2026-11-02T00:00:00+00:00", "--json"], cwd=demo_dir)
+    assert result.returncode == 0, result.describe()
+    report = json.loads(result.stdout)
+    assert 0 < report["deflected"] < report["total_views"]
+    assert report["tickets_opened"] >= 20
+    assert len(report["per_article"]) == sum(
+        1 for c in enterprise_records(SIZE)[0] if c.kind == "KnowledgeArticle"
+    )

@@ -188,3 +188,71 @@ def test_attributes_the_model_does_not_hold_survive_a_move(store: GraphStore) ->
 def test_extra_attributes_cannot_shadow_ticket_fields() -> None:
     with pytest.raises(ValueError, match="ticket fields"):
         NewTicket(type=TicketType.INCIDENT, title="x", extra={"state": "closed"})
+
+
+def problem(**fields: object) -> NewTicket:
+    return incident(type=TicketType.PROBLEM, title="Payroll database saturates", **fields)
+
+
+def test_a_problem_links_its_incidents_once(service: TicketService) -> None:
+    prb = service.open(problem(), actor="bob")
+    first = service.open(incident(), actor="bob")
+    second = service.open(incident(title="Payroll times out"), actor="bob")
+
+    assert service.link_problem(prb.id, [first.id, first.id], actor="dispatcher") == (first.id,)
+    assert service.link_problem(prb.id, [second.id, first.id], actor="dispatcher") == (first.id, second.id)
+    seq = service.store.last_seq()
+    assert service.link_problem(prb.id, [first.id], actor="dispatcher") == (first.id, second.id)
+
+    assert service.store.last_seq() == seq  # linking again writes nothing
+    assert service.incidents_of(prb.id) == (first.id, second.id)
+    assert service.causes_of(first.id) == (prb.id,)
+    caused = sorted(r.key for r in service.store.iter_relationships() if r.type == "CAUSED_BY")
+    assert caused == [(first.id, "CAUSED_BY", prb.id), (second.id, "CAUSED_BY", prb.id)]
+    linked_by = {
+        e.actor for e in service.store.history(prb.id) if isinstance(e.key, tuple) and e.key[1] == "CAUSED_BY"
+    }
+    assert linked_by == {"dispatcher"}
+
+
+def test_linking_the_wrong_kinds_is_refused_and_nothing_is_written(service: TicketService) -> None:
+    prb = service.open(problem(), actor="bob")
+    inc = service.open(incident(), actor="bob")
+    request = service.open(incident(type=TicketType.SERVICE_REQUEST, title="New badge"), actor="bob")
+    seq = service.store.last_seq()
+
+    with pytest.raises(InvalidInput) as caught:
+        service.link_problem(inc.id, [inc.id, "ghost", request.id, "db"], actor="dispatcher")
+    assert [(p.code, p.field) for p in caught.value.problems] == [
+        ("WRONG_KIND", "problem"),
+        ("UNKNOWN_REFERENCE", "incidents[1]"),
+        ("WRONG_KIND", "incidents[2]"),
+        ("WRONG_KIND", "incidents[3]"),
+    ]
+    with pytest.raises(InvalidInput) as caught:
+        service.link_problem(prb.id, [], actor="dispatcher")
+    assert [p.code for p in caught.value.problems] == ["INCIDENTS_REQUIRED"]
+    with pytest.raises(CINotFound):
+        service.link_problem("PRB-404", [inc.id], actor="dispatcher")
+    assert service.store.last_seq() == seq
+    with pytest.raises(InvalidInput) as caught:
+        service.incidents_of(inc.id)
+    assert [(p.code, p.field) for p in caught.value.problems] == [("WRONG_KIND", "problem")]
+    with pytest.raises(CINotFound):
+        service.causes_of("db")
+
+
+def test_caused_by_links_survive_moves_and_comments(service: TicketService) -> None:
+    prb = service.open(problem(), actor="bob")
+    inc = service.open(incident(), actor="bob")
+    service.link_problem(prb.id, [inc.id], actor="dispatcher")
+
+    service.move(inc.id, Event.ASSIGN, actor="dispatcher", group="team-dba", assignee="alice")
+    service.move(inc.id, Event.ASSIGN, actor="dispatcher", group="team-hr")
+    service.comment(inc.id, "same root cause", actor="alice")
+    service.move(prb.id, Event.ASSIGN, actor="dispatcher", group="team-dba")
+    service.move(prb.id, Event.START, actor="alice")
+
+    assert service.incidents_of(prb.id) == (inc.id,)
+    assert service.causes_of(inc.id) == (prb.id,)
+    assert service.get(inc.id).group == "team-hr"

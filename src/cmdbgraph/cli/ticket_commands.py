@@ -1,7 +1,11 @@
-"""``cmdbgraph ticket``: open, show, move through the lifecycle and comment on tickets.
+"""``cmdbgraph ticket``: open, show, move through the lifecycle, comment on tickets and link
+problems to the incidents they cause.
 
 With ``--json`` each prints the ticket as one JSON document (``Ticket`` fields; timestamps in
-ISO 8601).
+ISO 8601). ``ticket show --json`` adds ``"incidents"`` (the incidents ``CAUSED_BY`` it, sorted)
+for a problem and ``"caused_by"`` (the problems and changes it is ``CAUSED_BY``, sorted) for an
+incident. ``ticket link PROBLEM INCIDENT... --json`` prints ``{"problem", "linked": [the
+incidents named], "incidents": [every incident of the problem]}``.
 """
 
 from __future__ import annotations
@@ -36,9 +40,11 @@ class Level(StrEnum):
 _LEVEL = {Level.HIGH: 1, Level.MEDIUM: 2, Level.LOW: 3}
 
 
-def _print(ticket: Ticket, json_out: bool) -> None:
+def _print(ticket: Ticket, json_out: bool, related: dict[str, tuple[str, ...]] | None = None) -> None:
+    """The ticket; ``related`` adds lists of linked tickets by name (``incidents``, ``caused_by``)."""
+    related = related or {}
     if json_out:
-        emit_json(ticket.model_dump(mode="json"))
+        emit_json({**ticket.model_dump(mode="json"), **{k: list(v) for k, v in related.items()}})
         return
     out_console.print(
         Text.assemble(
@@ -54,6 +60,7 @@ def _print(ticket: Ticket, json_out: bool) -> None:
         ("assignee", ticket.assignee or ""),
         ("location", ticket.location or ""),
         ("category", ticket.category or ""),
+        *((name.replace("_", " "), ", ".join(ids)) for name, ids in related.items()),
     ]
     table = Table(show_header=False, box=None)
     for name, value in rows:
@@ -109,8 +116,33 @@ def show_command(
     ticket_id: Annotated[str, typer.Argument(help="Ticket id")],
     json_out: JsonOpt = False,
 ) -> None:
-    """A ticket with its links, timeline and comments."""
-    _print(TicketService(state_of(ctx).open_store()).get(ticket_id), json_out)
+    """A ticket with its links, timeline and comments (a problem with its incidents, an
+    incident with the problems and changes it is caused by)."""
+    service = TicketService(state_of(ctx).open_store())
+    ticket = service.get(ticket_id)
+    related: dict[str, tuple[str, ...]] = {}
+    if ticket.type is TicketType.PROBLEM:
+        related["incidents"] = service.incidents_of(ticket_id)
+    elif ticket.type is TicketType.INCIDENT:
+        related["caused_by"] = service.causes_of(ticket_id)
+    _print(ticket, json_out, related)
+
+
+@ticket_app.command("link")
+def link_command(
+    ctx: typer.Context,
+    problem_id: Annotated[str, typer.Argument(help="The Problem")],
+    incident_ids: Annotated[list[str], typer.Argument(help="Incidents it causes (one or more)")],
+    json_out: JsonOpt = False,
+) -> None:
+    """Link incidents to the problem that causes them (incident CAUSED_BY problem)."""
+    state = state_of(ctx)
+    service = TicketService(state.open_store())
+    incidents = service.link_problem(problem_id, incident_ids, actor=state.settings.audit_actor())
+    if json_out:
+        emit_json({"problem": problem_id, "linked": sorted(set(incident_ids)), "incidents": list(incidents)})
+        return
+    out_console.print(Text.assemble((problem_id, "bold"), " causes ", ", ".join(incidents)))
 
 
 @ticket_app.command("move")

@@ -137,9 +137,14 @@ def service_history(index: HistoryIndex, size: int, seed: int) -> Iterator[CIDat
         records.append(_ticket(index, rng, numbers))
     articles = [_article(index, rng, i) for i in range(n_articles)]
     _link_resolutions(records, articles, rng)
+    first_article = len(records)
     records.extend(articles)
     for i in range(n_changes):
         records.append(_change(index, rng, i))
+    # views and feedback draw from the generator last, so the rest of the history stays as it was
+    openings = _openings(records[:n_tickets])
+    for k in range(first_article, first_article + n_articles):
+        records[k] = _with_views(records[k], openings, index, rng)
     freeze = CIData(
         id="freeze-year-end",
         kind="FreezeWindow",
@@ -321,6 +326,64 @@ def _article(index: HistoryIndex, rng: random.Random, i: int) -> tuple[CIData, l
         [] if documented is None else [Relationship(source=article_id, target=documented, type="DOCUMENTS")]
     )
     return node, links
+
+
+@dataclass(frozen=True)
+class _Opening:
+    """A ticket some person opened: what a view before it did not deflect."""
+
+    ticket: str
+    person: str
+    at: datetime
+    department: str
+
+
+def _openings(tickets: list[tuple[CIData, list[Relationship]]]) -> list[_Opening]:
+    found: list[_Opening] = []
+    for node, links in tickets:
+        requester = next((r.target for r in links if r.type == "REQUESTED_BY"), None)
+        if requester is not None:
+            opened = datetime.fromisoformat(str(node.attributes["opened_at"]))
+            found.append(_Opening(node.id, requester, opened, str(node.attributes.get("department"))))
+    return found
+
+
+def _with_views(
+    article: tuple[CIData, list[Relationship]],
+    openings: list[_Opening],
+    index: HistoryIndex,
+    rng: random.Random,
+) -> tuple[CIData, list[Relationship]]:
+    """The article with its latest views (``recent_views``) and its feedback counters.
+
+    4 to 12 views (far below the 100 the knowledge service keeps): the first, and about one in
+    five of the others, by a person who then opened a ticket (on the article's department when
+    there is one) within the next 20 hours, so it did not deflect that ticket; the others by
+    anyone at any time of the history, most of them followed by no ticket.
+    """
+    node, links = article
+    a = node.attributes
+    same_department = [o for o in openings if o.department == a["department"]] or openings
+    views: list[tuple[datetime, str]] = []
+    for j in range(rng.randint(4, 12)):
+        if same_department and (j == 0 or rng.random() < 0.2):
+            opening = rng.choice(same_department)
+            views.append((opening.at - timedelta(minutes=rng.randint(5, 20 * 60)), opening.person))
+        elif index.persons:
+            at = DEMO_EPOCH - timedelta(minutes=rng.randrange(HISTORY_DAYS * 24 * 60))
+            views.append((at, rng.choice(index.persons)))
+    views.sort()
+    uses, resolutions, seen = (
+        v if isinstance(v, int) else 0 for v in (a["uses"], a["resolutions"], a["views"])
+    )
+    attributes = {
+        **a,
+        "views": max(seen, len(views)),
+        "recent_views": [{"at": _iso(at), "person": person} for at, person in views],
+        "helpful": resolutions + rng.randint(0, 10),
+        "not_helpful": (uses - resolutions) // 2 + rng.randint(0, 5),
+    }
+    return CIData.model_validate({**node.model_dump(), "attributes": attributes}), links
 
 
 def _link_resolutions(
