@@ -308,6 +308,9 @@ BUILTIN_KINDS: Mapping[str, KindSpec] = {
             approvals=_S(type="list", description="decisions: {step, approver, decision, at, actor, note}"),
             implemented_at=_S(type="datetime"),
             actual_changes=_S(type="list", description="post-release back-fill: what the change did"),
+            risk=_S(type="object", description="the risk assessed at submission: {score, level}"),
+            collisions=_S(type="list", description="collisions found at submission: {kind, other, cis}"),
+            timeline=_S(type="list", description="state changes: {at, state, actor}"),
         ),
         KindSpec(
             name="KnowledgeArticle",
