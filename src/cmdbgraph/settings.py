@@ -9,6 +9,11 @@ Only composition roots (the CLI, the GraphQL app) build it; nothing else reads t
   in to a Neo4j store (``--store neo4j://host:7687``); ``CMDBGRAPH_NEO4J_BATCH_SIZE``: rows per
   ``UNWIND`` statement; ``CMDBGRAPH_NEO4J_FLAVOUR``: ``neo4j`` (default) or ``falkordb`` for
   FalkorDB's Bolt listener.
+- ``CMDBGRAPH_TOKENS_FILE``: the API token file (default ``cmdbgraph-tokens.db``; hashed tokens).
+- ``CMDBGRAPH_HOST``, ``CMDBGRAPH_PORT``: where ``cmdbgraph serve`` listens (127.0.0.1:8000).
+- ``CMDBGRAPH_GRAPHIQL``: serve the offline GraphiQL page at ``GET /graphql`` (development; default
+  off — production leaves it off).
+- ``CMDBGRAPH_LOG_LEVEL``: the server's log level (info).
 """
 
 from __future__ import annotations
@@ -45,6 +50,11 @@ class Settings(BaseSettings):
     neo4j_database: str | None = None
     neo4j_batch_size: int = Field(default=5000, ge=1, le=100_000)
     neo4j_flavour: Literal["neo4j", "falkordb"] = "neo4j"
+    tokens_file: Path = Path("cmdbgraph-tokens.db")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    graphiql: bool = False
+    log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
 
     def neo4j_options(self) -> Neo4jOptions:
         """How to log in to a Neo4j store."""

@@ -142,6 +142,7 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI and map outcomes onto the documented exit codes."""
     # commands register themselves on import
     from cmdbgraph.cli import (  # noqa: F401
+        api_commands,
         catalog_commands,
         change_commands,
         graph_commands,

@@ -18,13 +18,12 @@ from cmdbgraph.cli.app import app, emit_json, err_console, out_console, state_of
 from cmdbgraph.impact.blast_radius import blast_radius
 from cmdbgraph.impact.depends_on import depends_on
 from cmdbgraph.impact.graph import ImpactGraph
-from cmdbgraph.impact.health import graph_health
+from cmdbgraph.impact.health import registry_health
 from cmdbgraph.impact.root_cause import root_cause
 from cmdbgraph.impact.summary import summarize
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout")]
 DepthOpt = Annotated[int | None, typer.Option("--depth", min=0, help="Maximum hops (default: unbounded)")]
-OWNED_CATEGORIES = frozenset({"business", "application", "data", "infrastructure"})
 SEVERITY_STYLE = {"down": "bold red", "degraded": "yellow"}
 
 
@@ -209,12 +208,7 @@ def root_cause_command(
 @app.command()
 def health(ctx: typer.Context, json_out: JsonOpt = False) -> None:
     """Single points of failure, dependency cycles, orphans and CIs without owner or support."""
-    state = state_of(ctx)
-    g = load_graph(ctx)
-    kinds = state.registry.kinds
-    owned = [k for k, spec in kinds.items() if spec.category in OWNED_CATEGORIES]
-    configuration = [k for k, spec in kinds.items() if spec.category != "service_management"]
-    report = graph_health(g, owned, orphan_kinds=configuration)
+    report = registry_health(load_graph(ctx), state_of(ctx).registry)
     if json_out:
         emit_json(
             {

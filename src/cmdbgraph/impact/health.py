@@ -24,6 +24,7 @@ from cmdbgraph.impact.blast_radius import UNLIMITED
 from cmdbgraph.impact.flow import DOWN, propagate_flow
 from cmdbgraph.impact.graph import GROUP, HARD, ImpactGraph
 from cmdbgraph.impact.summary import BUSINESS_KIND
+from cmdbgraph.schema import Registry
 
 
 @dataclass(frozen=True)
@@ -152,3 +153,17 @@ def graph_health(
         without_owner=sorted(without_owner),
         without_support=sorted(without_support),
     )
+
+
+OWNED_CATEGORIES = frozenset({"business", "application", "data", "infrastructure"})
+"""Kind categories whose CIs should have an owner and a support group."""
+
+
+def registry_health(g: ImpactGraph, registry: Registry) -> HealthReport:
+    """:func:`graph_health` with the registry's defaults: kinds of the
+    :data:`OWNED_CATEGORIES` should be owned and supported, and only configuration kinds (not
+    tickets, changes, articles or catalog entries) count as orphans."""
+    kinds = registry.kinds
+    owned = [k for k, spec in kinds.items() if spec.category in OWNED_CATEGORIES]
+    configuration = [k for k, spec in kinds.items() if spec.category != "service_management"]
+    return graph_health(g, owned, orphan_kinds=configuration)
