@@ -20,16 +20,9 @@ import pytest
 
 from cmdbgraph.graphdb import Batch, GraphStore
 from cmdbgraph.schema import CINotFound, InvalidInput
-from cmdbgraph.tickets.change_service import (
-    CHANGE_TRANSITIONS,
-    Change,
-    ChangeEvent,
-    ChangeService,
-    ChangeState,
-    Decision,
-    NewChange,
-    Outcome,
-)
+from cmdbgraph.tickets.change_lifecycle import CHANGE_TRANSITIONS, ChangeEvent, ChangeState
+from cmdbgraph.tickets.change_model import Change, Decision, NewChange, Outcome
+from cmdbgraph.tickets.change_service import ChangeService
 from tests.factories import ci, depends_on, rel
 
 WINDOW_START = datetime(2026, 3, 7, 22, 0, tzinfo=UTC)
@@ -261,7 +254,7 @@ def test_every_edge_is_allowed_or_refused(service: ChangeService, state: str) ->
 
 
 def test_final_states_say_so() -> None:
-    from cmdbgraph.tickets.change_service import change_transition
+    from cmdbgraph.tickets.change_lifecycle import change_transition
 
     with pytest.raises(InvalidInput) as caught:
         change_transition(ChangeState.IMPLEMENTED, ChangeEvent.CANCEL, where="CHG-9")

@@ -1,7 +1,7 @@
 """``cmdbgraph change``: create, show, submit, approve, reject, implement and cancel changes.
 
 With ``--json`` every command but ``implement`` prints the change as one JSON document
-(:class:`~cmdbgraph.tickets.change_service.Change` fields: ``id``, ``title``, ``change_type``,
+(:class:`~cmdbgraph.tickets.change_model.Change` fields: ``id``, ``title``, ``change_type``,
 ``state``, ``targets``, ``window_start``, ``window_end``, ``implementer``, ``backout_plan``,
 ``approvals`` [{step, approver, kind, name, role, cis, reason, decision, at, actor, note}],
 ``risk_score``, ``risk_level``, ``collisions`` [{kind, other, cis}], ``timeline`` [{at, state,
@@ -30,7 +30,8 @@ from cmdbgraph.cli.app import app, emit_json, out_console, state_of
 from cmdbgraph.graphdb import Batch
 from cmdbgraph.ingest.graphfile import read_graph_files
 from cmdbgraph.schema import InvalidInput, Problem
-from cmdbgraph.tickets.change_service import Change, ChangeService, Implementation, NewChange, Outcome
+from cmdbgraph.tickets.change_model import Change, Implementation, NewChange, Outcome
+from cmdbgraph.tickets.change_service import ChangeService
 
 change_app = typer.Typer(help="Change requests: create, submit, approve, implement", no_args_is_help=True)
 app.add_typer(change_app, name="change")

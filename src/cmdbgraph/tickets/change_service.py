@@ -1,27 +1,17 @@
 """The life of a change request on a :class:`GraphStore` (either backend): create, submit,
 approve or reject step by step, implement with its post-release back-fill, cancel.
 
-A change is a ``ChangeRequest`` CI (attributes ``title``, ``change_type``, ``state``,
-``window_start``/``window_end``, ``backout_plan``, ``approvals``, ``risk``, ``collisions``,
-``timeline``, ``implemented_at``, ``outcome``, ``actual_changes``) that ``CHANGES`` its targets
-and is ``ASSIGNED_TO`` its implementer (a Person or Team); incidents it may have caused point
-at it with ``CAUSED_BY``. Every operation is one ``apply`` batch, validated first: a refused
-operation writes nothing. Times come from the injected ``clock``.
-
-The state machine is :data:`CHANGE_TRANSITIONS` (``.`` means refused, ``ILLEGAL_TRANSITION``)::
-
-    state       submit     approve    reject     implement    fail     cancel
-    draft       submitted  .          .          .            .        cancelled
-    submitted   .          approved   rejected   .            .        cancelled
-    approved    .          .          .          implemented  failed   cancelled
-    rejected, implemented, failed, cancelled: final
+Changes are stored as :mod:`~cmdbgraph.tickets.change_model` describes (a ``ChangeRequest`` CI
+that ``CHANGES`` its targets and is ``ASSIGNED_TO`` its implementer) and move as
+:data:`~cmdbgraph.tickets.change_lifecycle.CHANGE_TRANSITIONS` allows (``ILLEGAL_TRANSITION``
+otherwise). Every operation is one ``apply`` batch, validated first: a refused operation writes
+nothing. Times come from the injected ``clock``.
 
 Rules decided here:
 
 - **Submit** assesses the change (:func:`~cmdbgraph.tickets.changes.assess_change`: risk,
-  collisions, approval chain) and stores the chain as numbered steps (``approvals``: ``{step,
-  approver, kind, name, role, cis, reason, decision, at, actor, note}``), the risk
-  (``{score, level}``) and every collision found (``{kind, other, cis}``).
+  collisions, approval chain) and stores the chain as numbered steps (``approvals``), the risk
+  (``risk``) and every collision found (``collisions``).
 - A window overlapping a **freeze** that covers a target or an impacted CI refuses a standard or
   normal change (``FREEZE_COLLISION``, the change stays a draft). An emergency change goes ahead;
   the freeze stays on record in ``collisions``. Other collisions never refuse; they are recorded.
@@ -37,251 +27,50 @@ Rules decided here:
   repeated: approvers decide on what was submitted.
 - **Implement** (only from ``approved``) records ``implemented_at`` (the clock) and the outcome,
   applies the back-fill ``actual`` (a :class:`Batch` of what really changed in the graph) in the
-  same batch, summarised in ``actual_changes`` (``{op, id}``: ``create_ci``, ``update_ci``,
-  ``retire_ci``, ``delete_ci``, ``create_relationship``, ``update_relationship``,
-  ``delete_relationship``; relationships as ``source -[TYPE]-> target``; records that change
-  nothing are left out). The back-fill may not touch the change itself
-  (``ACTUAL_TOUCHES_CHANGE``) nor delete a target (``ACTUAL_DELETES_TARGET``: retire it).
+  same batch, summarised in ``actual_changes`` (see
+  :class:`~cmdbgraph.tickets.change_model.ActualChange`). The back-fill may not touch the change
+  itself (``ACTUAL_TOUCHES_CHANGE``) nor delete a target (``ACTUAL_DELETES_TARGET``: retire it).
   In that batch too, every ``Incident`` opened in ``[min(window_start, implemented_at),
   implemented_at + incident_window)`` that ``AFFECTS`` a target or a CI in the targets' blast
   radius (computed on the graph before the back-fill) gets ``CAUSED_BY`` the change with
   ``{confidence: possible, via, severity, path, reason}``.
-
->>> change_transition(ChangeState.DRAFT, ChangeEvent.SUBMIT)
-<ChangeState.SUBMITTED: 'submitted'>
->>> try:
-...     change_transition(ChangeState.DRAFT, ChangeEvent.IMPLEMENT)
-... except InvalidInput as refused:
-...     print(refused.problems[0].message)
-change in state 'draft' cannot take event 'implement'; allowed events from 'draft': cancel, submit
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
-from types import MappingProxyType
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
-
-from cmdbgraph.graphdb import Batch, Direction, GraphStore, WriteResult
+from cmdbgraph.graphdb import Batch, Direction, GraphStore
 from cmdbgraph.impact.change_plan import CAB_ID, CAB_LEVELS
 from cmdbgraph.impact.graph import ImpactGraph
-from cmdbgraph.impact.planned_change import ChangeType, change_impact
+from cmdbgraph.impact.planned_change import change_impact
 from cmdbgraph.schema import CI, CIData, CINotFound, InvalidInput, Problem, Relationship
+from cmdbgraph.tickets.change_lifecycle import ChangeEvent, ChangeState, change_transition
+from cmdbgraph.tickets.change_model import (
+    KIND,
+    LINK_TYPES,
+    Approval,
+    Change,
+    CollisionNote,
+    Decision,
+    Implementation,
+    IncidentLink,
+    NewChange,
+    Outcome,
+    Transition,
+    actual_change_summary,
+    attribute_value,
+    change_from_graph,
+    iso_time,
+    parse_time,
+)
 from cmdbgraph.tickets.changes import assess_change, planned_change
 
 Clock = Callable[[], datetime]
-KIND = "ChangeRequest"
-LINK_TYPES = ("CHANGES", "ASSIGNED_TO", "CAUSED_BY")
-"""The relationships :meth:`ChangeService.get` reads: its targets, implementer, incidents."""
 IMPLEMENTER_KINDS = ("Person", "Team")
-
-
-class ChangeState(StrEnum):
-    """Where a change is; ``rejected``, ``implemented``, ``failed`` and ``cancelled`` are final."""
-
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    IMPLEMENTED = "implemented"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-
-
-class ChangeEvent(StrEnum):
-    """What can happen to a change (``implement``: it succeeded; ``fail``: it did not)."""
-
-    SUBMIT = "submit"
-    APPROVE = "approve"
-    REJECT = "reject"
-    IMPLEMENT = "implement"
-    FAIL = "fail"
-    CANCEL = "cancel"
-
-
-_S, _E = ChangeState, ChangeEvent
-CHANGE_TRANSITIONS: Mapping[tuple[ChangeState, ChangeEvent], ChangeState] = MappingProxyType(
-    {
-        (_S.DRAFT, _E.SUBMIT): _S.SUBMITTED,
-        (_S.DRAFT, _E.CANCEL): _S.CANCELLED,
-        (_S.SUBMITTED, _E.APPROVE): _S.APPROVED,
-        (_S.SUBMITTED, _E.REJECT): _S.REJECTED,
-        (_S.SUBMITTED, _E.CANCEL): _S.CANCELLED,
-        (_S.APPROVED, _E.IMPLEMENT): _S.IMPLEMENTED,
-        (_S.APPROVED, _E.FAIL): _S.FAILED,
-        (_S.APPROVED, _E.CANCEL): _S.CANCELLED,
-    }
-)
-"""``(state, event) -> next state``; a missing key is a refused event (read-only)."""
-
-
-def change_transition(state: ChangeState, event: ChangeEvent, *, where: str = "") -> ChangeState:
-    """The state a change in ``state`` moves to on ``event``, or ``InvalidInput`` with one
-    ``ILLEGAL_TRANSITION`` problem (field ``state``) naming the allowed events, sorted."""
-    target = CHANGE_TRANSITIONS.get((state, event))
-    if target is not None:
-        return target
-    allowed = ", ".join(sorted(e for (s, e) in CHANGE_TRANSITIONS if s == state)) or "none"
-    message = (
-        f"change in state '{state}' cannot take event '{event}'; allowed events from '{state}': {allowed}"
-    )
-    if allowed == "none":
-        message += f" ('{state}' is final)"
-    raise InvalidInput.one("ILLEGAL_TRANSITION", message, where=where, field="state")
-
-
-class Outcome(StrEnum):
-    """How an implementation went."""
-
-    SUCCESS = "success"
-    FAILED = "failed"
-
-
-class Decision(StrEnum):
-    """An approval step's decision."""
-
-    PENDING = "pending"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    PRE_APPROVED = "pre_approved"
-
-
-class NewChange(BaseModel):
-    """What a caller supplies to create a change: ``targets`` are CI ids (at least one),
-    ``implementer`` a Person or Team id, the window ``[window_start, window_end)`` aware and
-    non-empty."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    title: str = Field(min_length=1, max_length=300)
-    change_type: ChangeType
-    targets: tuple[str, ...] = Field(min_length=1)
-    window_start: AwareDatetime
-    window_end: AwareDatetime
-    implementer: str | None = None
-    backout_plan: str = ""
-
-    @model_validator(mode="after")
-    def _window(self) -> NewChange:
-        if self.window_end <= self.window_start:
-            raise ValueError("window_end must be after window_start")
-        object.__setattr__(self, "targets", tuple(sorted(set(self.targets))))
-        return self
-
-    @classmethod
-    def checked(cls, **values: Any) -> NewChange:
-        """Build from loose values (e.g. the command line), or ``InvalidInput`` with one problem
-        per bad field (``BAD_CHANGE_WINDOW`` for the window, ``INVALID_FIELD`` otherwise)."""
-        try:
-            return cls.model_validate(values)
-        except ValidationError as exc:
-            problems = []
-            for err in exc.errors():
-                field = ".".join(str(p) for p in err["loc"]) or "window_end"
-                code = "BAD_CHANGE_WINDOW" if field.startswith("window") else "INVALID_FIELD"
-                problems.append(Problem(code, err["msg"].removeprefix("Value error, "), field=field))
-            raise InvalidInput(problems) from None
-
-
-class Approval(BaseModel):
-    """One step of the approval chain and its decision (``at``/``actor``/``note`` once decided)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    step: int = Field(ge=1)
-    approver: str
-    kind: str = ""
-    name: str = ""
-    role: str = ""
-    cis: tuple[str, ...] = ()
-    reason: str = ""
-    decision: Decision = Decision.PENDING
-    at: AwareDatetime | None = None
-    actor: str | None = None
-    note: str | None = None
-
-
-class Transition(BaseModel):
-    """One step of a change's timeline."""
-
-    model_config = ConfigDict(frozen=True)
-
-    at: AwareDatetime
-    state: ChangeState
-    actor: str
-
-
-class CollisionNote(BaseModel):
-    """A collision found at submission: ``kind`` (same_ci, dependent, freeze, maintenance), the
-    other change or freeze, the CIs involved."""
-
-    model_config = ConfigDict(frozen=True)
-
-    kind: str
-    other: str | None = None
-    cis: tuple[str, ...] = ()
-
-
-class ActualChange(BaseModel):
-    """One record of the post-release back-fill (see the module docstring for ``op``)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    op: str
-    id: str
-
-
-class Change(BaseModel):
-    """A stored change request, as :meth:`ChangeService.get` reads it."""
-
-    model_config = ConfigDict(frozen=True)
-
-    id: str
-    title: str
-    change_type: ChangeType
-    state: ChangeState
-    targets: tuple[str, ...]
-    window_start: AwareDatetime
-    window_end: AwareDatetime
-    implementer: str | None = None
-    backout_plan: str = ""
-    approvals: tuple[Approval, ...] = ()
-    risk_score: float | None = None
-    risk_level: str | None = None
-    collisions: tuple[CollisionNote, ...] = ()
-    timeline: tuple[Transition, ...] = ()
-    implemented_at: AwareDatetime | None = None
-    outcome: str | None = None
-    actual_changes: tuple[ActualChange, ...] | None = None
-    caused_incidents: tuple[str, ...] = ()
-    """Incidents that point at the change with ``CAUSED_BY``, sorted."""
-
-
-@dataclass(frozen=True)
-class IncidentLink:
-    """An incident linked as possibly caused by a change: the CI it affects that made the link
-    (``via``), that CI's ``severity`` (``changed`` for a target, else ``down``/``degraded``), the
-    path from a target to it, and the reason in words."""
-
-    incident: str
-    via: str
-    severity: str
-    path: tuple[str, ...]
-    reason: str
-
-
-@dataclass(frozen=True)
-class Implementation:
-    """What :meth:`ChangeService.implement` did: the change afterwards and the incidents linked."""
-
-    change: Change
-    linked: list[IncidentLink]
 
 
 def random_change_id() -> str:
@@ -291,58 +80,6 @@ def random_change_id() -> str:
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def _iso(at: datetime) -> str:
-    return at.isoformat(timespec="microseconds")
-
-
-def _dump(model: BaseModel) -> dict[str, Any]:
-    """A model as a stored attribute value (JSON types, ``None`` fields left out)."""
-    return model.model_dump(mode="json", exclude_none=True)
-
-
-def _rel_id(key: tuple[str, str, str]) -> str:
-    return f"{key[0]} -[{key[1]}]-> {key[2]}"
-
-
-def change_from_graph(node: CI, links: list[tuple[str, str, str]]) -> Change:
-    """The :class:`Change` a stored node and its links (``(direction, type, other id)``) describe.
-    Raises ``InvalidInput`` (``MALFORMED_CHANGE``) when the stored attributes do not fit."""
-    a = node.attributes
-    stored_risk = a.get("risk")
-    risk = stored_risk if isinstance(stored_risk, dict) else {}
-    values = {
-        "id": node.id,
-        "title": a.get("title", node.name),
-        "change_type": a.get("change_type"),
-        "state": a.get("state"),
-        "targets": sorted(t for d, rt, t in links if d == "out" and rt == "CHANGES"),
-        "window_start": a.get("window_start"),
-        "window_end": a.get("window_end"),
-        "implementer": next((t for d, rt, t in sorted(links) if d == "out" and rt == "ASSIGNED_TO"), None),
-        "backout_plan": a.get("backout_plan") or "",
-        "approvals": a.get("approvals") or [],
-        "risk_score": risk.get("score"),
-        "risk_level": risk.get("level"),
-        "collisions": a.get("collisions") or [],
-        "timeline": a.get("timeline") or [],
-        "implemented_at": a.get("implemented_at"),
-        "outcome": a.get("outcome"),
-        "actual_changes": a.get("actual_changes"),
-        "caused_incidents": sorted(s for d, rt, s in links if d == "in" and rt == "CAUSED_BY"),
-    }
-    try:
-        return Change.model_validate(values)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"])
-        raise InvalidInput.one(
-            "MALFORMED_CHANGE",
-            f"stored change does not fit the model: {first['msg']}",
-            where=node.id,
-            field=field,
-        ) from None
 
 
 class ChangeService:
@@ -391,9 +128,9 @@ class ChangeService:
             "title": new.title,
             "change_type": new.change_type,
             "state": ChangeState.DRAFT.value,
-            "window_start": _iso(new.window_start),
-            "window_end": _iso(new.window_end),
-            "timeline": [_dump(Transition(at=at, state=ChangeState.DRAFT, actor=actor))],
+            "window_start": iso_time(new.window_start),
+            "window_end": iso_time(new.window_end),
+            "timeline": [attribute_value(Transition(at=at, state=ChangeState.DRAFT, actor=actor))],
         }
         if new.backout_plan:
             attributes["backout_plan"] = new.backout_plan
@@ -473,10 +210,12 @@ class ChangeService:
             timeline.append(Transition(at=at, state=state, actor=actor))
         updates = {
             "state": state.value,
-            "approvals": [_dump(s) for s in steps],
+            "approvals": [attribute_value(s) for s in steps],
             "risk": {"score": round(a.risk.score, 3), "level": a.risk.level},
-            "collisions": [_dump(CollisionNote(kind=c.kind, other=c.other, cis=c.cis)) for c in a.collisions],
-            "timeline": [_dump(t) for t in timeline],
+            "collisions": [
+                attribute_value(CollisionNote(kind=c.kind, other=c.other, cis=c.cis)) for c in a.collisions
+            ],
+            "timeline": [attribute_value(t) for t in timeline],
         }
         self._write(node, updates, actor=actor)
         return self.get(change_id)
@@ -507,11 +246,11 @@ class ChangeService:
             update={"decision": decision, "at": at, "actor": actor, "note": note or None}
         )
         approvals = [decided if s.step == chosen.step else s for s in before.approvals]
-        updates: dict[str, Any] = {"approvals": [_dump(s) for s in approvals]}
+        updates: dict[str, Any] = {"approvals": [attribute_value(s) for s in approvals]}
         if decision is Decision.REJECTED or all(s.decision is not Decision.PENDING for s in approvals):
             updates["state"] = target.value
             updates["timeline"] = [
-                _dump(t) for t in (*before.timeline, Transition(at=at, state=target, actor=actor))
+                attribute_value(t) for t in (*before.timeline, Transition(at=at, state=target, actor=actor))
             ]
         self._write(node, updates, actor=actor)
         return self.get(change_id)
@@ -545,7 +284,9 @@ class ChangeService:
         node, before = self._read(change_id)
         state = change_transition(before.state, ChangeEvent.CANCEL, where=change_id)
         timeline = (*before.timeline, Transition(at=self.clock(), state=state, actor=actor))
-        self._write(node, {"state": state.value, "timeline": [_dump(t) for t in timeline]}, actor=actor)
+        self._write(
+            node, {"state": state.value, "timeline": [attribute_value(t) for t in timeline]}, actor=actor
+        )
         return self.get(change_id)
 
     def implement(
@@ -587,13 +328,15 @@ class ChangeService:
             links = [link for link in links if link.incident not in gone]
         updates: dict[str, Any] = {
             "state": state.value,
-            "implemented_at": _iso(at),
+            "implemented_at": iso_time(at),
             "outcome": outcome.value,
-            "timeline": [_dump(t) for t in (*before.timeline, Transition(at=at, state=state, actor=actor))],
+            "timeline": [
+                attribute_value(t) for t in (*before.timeline, Transition(at=at, state=state, actor=actor))
+            ],
         }
         if actual is not None:
             dry = self.store.apply(actual, actor=actor, source=f"change:{change_id}", dry_run=True)
-            updates["actual_changes"] = [_dump(c) for c in _summary(dry)]
+            updates["actual_changes"] = [attribute_value(c) for c in actual_change_summary(dry)]
         base = actual or Batch()
         caused = [
             Relationship(
@@ -674,7 +417,7 @@ class ChangeService:
         for c in cis:
             if (
                 c.kind == "Incident"
-                and (at := _when(c.attributes.get("opened_at"))) is not None
+                and (at := parse_time(c.attributes.get("opened_at"))) is not None
                 and start <= at < end
             ):
                 opened[c.id] = at
@@ -757,26 +500,3 @@ class ChangeService:
                 )
         if problems:
             raise InvalidInput(problems)
-
-
-def _when(value: object) -> datetime | None:
-    """An aware datetime from a stored ISO string, or ``None`` (missing, malformed, naive)."""
-    try:
-        at = datetime.fromisoformat(str(value))
-    except ValueError:
-        return None
-    return at if at.tzinfo is not None else None
-
-
-def _summary(result: WriteResult) -> list[ActualChange]:
-    """What a (dry-run) write changes, in batch order per operation."""
-    rows = [
-        *(("create_ci", c) for c in result.created_cis),
-        *(("update_ci", c) for c in result.changed_cis),
-        *(("retire_ci", c) for c in result.retired_cis),
-        *(("delete_ci", c) for c in result.deleted_cis),
-        *(("create_relationship", _rel_id(k)) for k in result.created_relationships),
-        *(("update_relationship", _rel_id(k)) for k in result.changed_relationships),
-        *(("delete_relationship", _rel_id(k)) for k in result.deleted_relationships),
-    ]
-    return [ActualChange(op=op, id=i) for op, i in rows]
