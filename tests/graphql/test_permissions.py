@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from cmdbgraph.access.roles import Permission, Role, allows
-from tests.graphql.conftest import Server
+from tests.graphql.conftest import Server, ServerFactory
 
 P = Permission
 
@@ -127,3 +127,22 @@ def test_every_mutation_is_audited_with_the_token_identity(server: Server) -> No
     assert entries[0].actor == "token:operator"
     assert entries[0].after is not None
     assert entries[0].after["status"] == "maintenance"
+
+
+def test_the_offline_ide_page_is_served_in_development_but_queries_still_need_a_token(
+    make_server: ServerFactory,
+) -> None:
+    dev = make_server(graphiql=True)
+    page = dev.client.get("/graphql", headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    assert "/graphql/static/graphiql-3.8.3/graphiql.min.js" in page.text
+    assert "unpkg" not in page.text
+    asset = dev.client.get("/graphql/static/graphiql-3.8.3/graphiql.min.js")
+    assert asset.status_code == 200
+    assert dev.post("{ health { orphans } }", role=None).status_code == 401
+
+
+def test_without_the_ide_setting_there_is_no_page(server: Server) -> None:
+    page = server.client.get("/graphql", headers={"Accept": "text/html"})
+    assert page.status_code == 401
+    assert server.client.get("/graphql/static/graphiql-3.8.3/graphiql.min.js").status_code == 401

@@ -25,7 +25,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
@@ -34,6 +34,7 @@ from strawberry.http.ides import GraphQL_IDE
 import cmdbgraph
 from cmdbgraph.access.tokens import TokenInfo
 from cmdbgraph.graphql.context import Api, ApiContext
+from cmdbgraph.graphql.ide import graphiql_static_routes, offline_graphiql_html
 from cmdbgraph.graphql.schema import build_schema
 from cmdbgraph.schema import CmdbgraphError
 
@@ -67,16 +68,13 @@ class CmdbGraphQL(GraphQL[ApiContext, None]):
         ide: GraphQL_IDE | None = "graphiql" if graphiql else None
         super().__init__(build_schema(api.limits), graphql_ide=ide, allow_queries_via_get=False)
         self.api = api
+        self.ide_html = offline_graphiql_html(STATIC_PREFIX) if graphiql else ""
 
     async def get_context(self, request: Any, response: Any) -> ApiContext:
         return ApiContext(api=self.api, token=request.scope.get("cmdbgraph.token"))
 
     async def render_graphql_ide(self, request: Any) -> Response:
-        from starlette.responses import HTMLResponse
-
-        from cmdbgraph.graphql.ide import offline_graphiql_html
-
-        return HTMLResponse(offline_graphiql_html(STATIC_PREFIX))
+        return HTMLResponse(self.ide_html)
 
 
 class Guard:
@@ -155,8 +153,6 @@ def create_app(api: Api, *, graphiql: bool = False) -> Starlette:
         Route("/graphql", graphql_app, methods=["GET", "POST"]),
     ]
     if graphiql:
-        from cmdbgraph.graphql.ide import graphiql_static_routes
-
         routes.extend(graphiql_static_routes(STATIC_PREFIX))
 
     @contextlib.asynccontextmanager
