@@ -29,7 +29,7 @@ from cmdbgraph.impact.blast_radius import blast_radius
 from cmdbgraph.impact.graph import ImpactGraph
 from cmdbgraph.impact.root_cause import UNOBSERVED, Candidate, root_cause
 from cmdbgraph.ingest.demo import enterprise_records
-from cmdbgraph.schema import CIData, CINotFound, Relationship
+from cmdbgraph.schema import CIData, CINotFound, InvalidInput, Relationship
 from tests.factories import ci, depends_on, flow_pairs, rel
 
 SCENARIOS = 100
@@ -379,8 +379,8 @@ def test_unknown_ci_is_not_found(shared: ImpactGraph, symptoms: list[str], healt
 
 
 def test_empty_symptoms_are_rejected(shared: ImpactGraph) -> None:
-    with pytest.raises(ValueError, match="at least one symptom"):
+    with pytest.raises(InvalidInput, match="at least one symptom"):
         root_cause(shared, [])
     empty: Iterator[str] = iter(())
-    with pytest.raises(ValueError, match="at least one symptom"):
+    with pytest.raises(InvalidInput, match="at least one symptom"):
         root_cause(shared, empty, ["db"])

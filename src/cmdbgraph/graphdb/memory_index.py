@@ -18,7 +18,7 @@ from pydantic import JsonValue
 
 from cmdbgraph.graphdb.documents import Decoder
 from cmdbgraph.graphdb.store import Counts, Direction, GraphContents, Neighbour, Page, RelKey
-from cmdbgraph.schema import CI, CINotFound, Relationship, Status
+from cmdbgraph.schema import CI, CINotFound, InvalidInput, Relationship, Status
 
 Adjacency = dict[str, dict[RelKey, Relationship]]
 """``ci id -> {(source, type, target): relationship}``; the key tuple is shared with ``rels``."""
@@ -212,17 +212,22 @@ def encode_cursor(ci_id: str) -> str:
 
 
 def decode_cursor(cursor: str) -> str:
-    """The id a cursor points after; ``ValueError`` for a cursor this store did not make."""
+    """The id a cursor points after; ``InvalidInput`` (``BAD_CURSOR``) for a cursor this store
+    did not make."""
     try:
         return base64.b64decode(cursor.encode(), altchars=b"-_", validate=True).decode()
     except (ValueError, UnicodeDecodeError):
-        raise ValueError(f"invalid cursor {cursor!r}") from None
+        raise InvalidInput.one(
+            "BAD_CURSOR", f"{cursor!r} is not a cursor of a previous page", field="after"
+        ) from None
 
 
 def check_page_size(first: int) -> None:
-    """Refuse a page size outside 1..1000 (``ValueError``)."""
+    """Refuse a page size outside 1..1000 (``InvalidInput``, ``BAD_PAGE_SIZE``)."""
     if first < 1 or first > 1000:
-        raise ValueError("first must be between 1 and 1000")
+        raise InvalidInput.one(
+            "BAD_PAGE_SIZE", f"first must be between 1 and 1000, got {first}", field="first"
+        )
 
 
 def page_of(ids: list[str], first: int, after: str | None) -> tuple[list[str], str | None]:

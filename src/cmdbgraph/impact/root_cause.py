@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 
 from cmdbgraph.impact.blast_radius import UNLIMITED, resolve
 from cmdbgraph.impact.graph import ImpactGraph
+from cmdbgraph.schema import InvalidInput
 
 ALERT = 0.5
 NOISE = 0.01
@@ -144,12 +145,12 @@ def root_cause(
 ) -> list[Candidate]:
     """The ``limit`` best candidates for the root cause of ``symptoms``, best first.
 
-    ``healthy`` are CIs known to work. Raises ``CINotFound`` for unknown ids, ``ValueError``
-    for an empty symptom list.
+    ``healthy`` are CIs known to work. Raises ``CINotFound`` for unknown ids, ``InvalidInput``
+    (``SYMPTOMS_REQUIRED``) for an empty symptom list.
     """
     s_nodes = resolve(g, symptoms)
     if not s_nodes:
-        raise ValueError("root cause needs at least one symptom")
+        raise InvalidInput.one("SYMPTOMS_REQUIRED", "root cause needs at least one symptom", field="symptoms")
     h_nodes = set(resolve(g, healthy))
     depth_limit = UNLIMITED if max_depth is None else max_depth
     symptom_set = set(s_nodes)
