@@ -6,8 +6,10 @@ Definitions (a ticket is in the period when it was *opened* in ``[start, end)``;
 - ``self_service_rate``: tickets raised through the portal / all tickets.
 - ``first_contact_resolution``: resolved tickets whose timeline has at most one assignment and
   no reopen / resolved tickets.
-- ``sla_compliance``: resolved tickets whose resolution target (the policy of their priority,
-  :data:`DEFAULT_POLICIES`) was met / resolved tickets.
+- ``sla_compliance``: resolved tickets whose resolution target was met / resolved tickets. Each
+  ticket is timed by its own policy (:func:`~cmdbgraph.tickets.sla_policies.select_policy`: its
+  ``sla_policy``, else its catalog item's, else its priority's); a ticket whose policy or
+  timeline the clock cannot read counts as not met.
 - ``mtta_hours``: mean hours from opening to the first ``in_progress`` (acknowledged).
 - ``mttr_hours``: mean hours from opening to the final ``resolved``.
 - ``csat``: mean satisfaction (1..5) where given; ``nps``: % promoters (9-10) - % detractors
@@ -22,33 +24,26 @@ Definitions (a ticket is in the period when it was *opened* in ``[start, end)``;
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from itertools import pairwise
 from statistics import fmean
 
 from cmdbgraph.graphdb import GraphContents
 from cmdbgraph.schema import CI, InvalidInput
-from cmdbgraph.tickets.calendar import BusinessCalendar
 from cmdbgraph.tickets.model import TYPE_OF_KIND
-from cmdbgraph.tickets.sla import SlaPolicy, StateChange, Timeline, sla_status
+from cmdbgraph.tickets.sla import StateChange, Timeline, sla_status
+from cmdbgraph.tickets.sla_policies import (
+    DEFAULT_BOOK,
+    DEFAULT_POLICIES,
+    OFFICE,
+    PolicyBook,
+    catalog_policy_of,
+    select_policy,
+)
 
-OFFICE = BusinessCalendar.weekdays("UTC", "09:00-17:00")
-DEFAULT_POLICIES: Mapping[int, SlaPolicy] = {
-    1: SlaPolicy(name="P1", response_target=timedelta(minutes=15), resolution_target=timedelta(hours=4)),
-    2: SlaPolicy(name="P2", response_target=timedelta(hours=1), resolution_target=timedelta(hours=8)),
-    3: SlaPolicy(
-        name="P3", response_target=timedelta(hours=4), resolution_target=timedelta(hours=24), calendar=OFFICE
-    ),
-    4: SlaPolicy(
-        name="P4", response_target=timedelta(hours=8), resolution_target=timedelta(hours=40), calendar=OFFICE
-    ),
-    5: SlaPolicy(
-        name="P5", response_target=timedelta(hours=16), resolution_target=timedelta(hours=80), calendar=OFFICE
-    ),
-}
-"""SLA policy per priority: P1/P2 around the clock, P3-P5 in office hours (Mon-Fri 9-17 UTC)."""
+__all__ = ["DEFAULT_POLICIES", "OFFICE", "RESOLVED", "Kpis", "departments", "kpis"]
 
 RESOLVED = frozenset({"resolved", "closed"})
 
@@ -105,15 +100,34 @@ def _timeline(ci: CI) -> tuple[datetime, list[StateChange]] | None:
     return opened, sorted(steps, key=lambda c: c.at)
 
 
+def _met(
+    policies: PolicyBook,
+    ticket: CI,
+    catalog_policy: str | None,
+    opened: datetime,
+    steps: list[StateChange],
+    final: datetime,
+) -> bool:
+    """Whether the ticket, resolved for the last time at ``final``, met its resolution target; a
+    policy or timeline the SLA clock cannot read counts as not met."""
+    try:
+        policy = select_policy(policies, ticket.id, ticket.attributes, catalog_policy=catalog_policy).policy
+        status = sla_status(policy, Timeline(opened_at=opened, changes=tuple(steps)), now=final)
+    except InvalidInput:
+        return False
+    return status.resolution.state == "met"
+
+
 def kpis(
     contents: GraphContents,
     *,
     department: str | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
-    policies: Mapping[int, SlaPolicy] = DEFAULT_POLICIES,
+    policies: PolicyBook = DEFAULT_BOOK,
 ) -> Kpis:
-    """The KPIs of the tickets and changes in ``contents`` (see the module docstring)."""
+    """The KPIs of the tickets and changes in ``contents`` (see the module docstring); ``policies``
+    time the tickets for ``sla_compliance``."""
 
     def in_period(at: datetime | None) -> bool:
         return at is not None and (start is None or at >= start) and (end is None or at < end)
@@ -129,6 +143,11 @@ def kpis(
     assignees = [r.target for r in contents.relationships if r.type == "ASSIGNED_TO" and r.source in ids]
     people = {c.id for c in contents.cis if c.kind == "Person"}
     agents = [a for a in assignees if a in people]
+    by_id = {c.id: c for c in contents.cis}
+    ordered_from: dict[str, list[str]] = {}
+    for r in contents.relationships:
+        if r.type == "ORDERED_FROM" and r.source in ids:
+            ordered_from.setdefault(r.source, []).append(r.target)
 
     resolved = fcr = met = automated = 0
     mtta: list[float] = []
@@ -147,13 +166,8 @@ def kpis(
         final = next((s.at for s in reversed(steps) if s.state == "resolved"), None)
         if final is not None:
             mttr.append((final - opened).total_seconds() / 3600)
-            policy = policies.get(int(str(ticket.attributes.get("priority", 5))))
-            if policy is not None:
-                try:
-                    status = sla_status(policy, Timeline(opened_at=opened, changes=tuple(steps)), now=final)
-                except InvalidInput:  # a timeline the SLA clock cannot read counts as not met
-                    continue
-                met += status.resolution.state == "met"
+            catalog_policy = catalog_policy_of(ticket, ordered_from.get(ticket.id, ()), by_id.get)
+            met += _met(policies, ticket, catalog_policy, opened, steps, final)
         assignments = sum(s.state == "assigned" for s in steps)
         reopened = any(a.state == "resolved" and b.state == "in_progress" for a, b in pairwise(steps))
         fcr += assignments <= 1 and not reopened
