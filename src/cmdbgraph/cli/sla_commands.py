@@ -28,7 +28,8 @@ from rich.text import Text
 
 from cmdbgraph.cli.app import app, emit_json, out_console, state_of
 from cmdbgraph.tickets.sla import TargetStatus
-from cmdbgraph.tickets.sla_service import SlaService, TicketClock, Unreadable
+from cmdbgraph.tickets.sla_reports import TicketClock, Unreadable
+from cmdbgraph.tickets.sla_service import SlaService
 
 sla_app = typer.Typer(help="SLA and OLA clocks, breaches and escalation ticks", no_args_is_help=True)
 app.add_typer(sla_app, name="sla")
