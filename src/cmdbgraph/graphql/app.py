@@ -29,11 +29,14 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
 from strawberry.http.ides import GraphQL_IDE
+from strawberry.types import ExecutionResult
 
 import cmdbgraph
 from cmdbgraph.access.tokens import TokenInfo
 from cmdbgraph.graphql.context import Api, ApiContext
+from cmdbgraph.graphql.errors import CODES, coded
 from cmdbgraph.graphql.ide import graphiql_static_routes, offline_graphiql_html
 from cmdbgraph.graphql.schema import build_schema
 from cmdbgraph.schema import CmdbgraphError
@@ -75,6 +78,15 @@ class CmdbGraphQL(GraphQL[ApiContext, None]):
 
     async def render_graphql_ide(self, request: Any) -> Response:
         return HTMLResponse(self.ide_html)
+
+    async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
+        """Errors raised before execution (a parse error served from the parser cache, say)
+        skip the schema extensions; give them their codes here too."""
+        if result.errors:
+            result.errors = [
+                e if (e.extensions or {}).get("code") in CODES else coded(e) for e in result.errors
+            ]
+        return await super().process_result(request, result)
 
 
 class Guard:

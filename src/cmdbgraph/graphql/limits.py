@@ -12,9 +12,21 @@ from __future__ import annotations
 from collections.abc import Callable, Sized
 from dataclasses import dataclass
 
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter, SchemaExtension
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
 
 from cmdbgraph.graphql.errors import QueryTooComplex
+
+CACHED_DOCUMENTS = 256
+"""Distinct documents whose parse and validation results are kept (bounded: clients may send
+arbitrary text)."""
 
 
 @dataclass(frozen=True)
@@ -31,11 +43,19 @@ class Limits:
     default_page: int = 50
 
     def extensions(self) -> list[Callable[[], SchemaExtension]]:
-        """strawberry extensions enforcing the document limits."""
+        """strawberry extensions enforcing the document limits, with parse and validation
+        caches. The depth and alias rules are built once, so a repeated document (the common
+        case: clients send the same operations) is parsed and validated once, not per request;
+        a refused document is refused again from the cache."""
+        rules = [
+            *QueryDepthLimiter(max_depth=self.max_query_depth).validation_rules,
+            *MaxAliasesLimiter(max_alias_count=self.max_aliases).validation_rules,
+        ]
         return [
-            lambda: QueryDepthLimiter(max_depth=self.max_query_depth),
             lambda: MaxTokensLimiter(max_token_count=self.max_tokens),
-            lambda: MaxAliasesLimiter(max_alias_count=self.max_aliases),
+            lambda: AddValidationRules(rules),
+            lambda: ParserCache(maxsize=CACHED_DOCUMENTS),
+            lambda: ValidationCache(maxsize=CACHED_DOCUMENTS),
         ]
 
     def check_depth(self, depth: int | None, *, argument: str = "maxDepth") -> int:

@@ -117,20 +117,18 @@ class Query:
         r = ctx.redaction
         r.know(snap.restricted)
         impacted = [
-            ImpactedCI(
-                ci=_snapshot_ci(ctx, snap, i.id),
-                severity=i.severity,
-                depth=i.depth,
-                path=_ids(r.path(i.path)),
-            )
+            ImpactedCI(source=snap.by_id[i.id], severity=i.severity, depth=i.depth, path=_ids(r.path(i.path)))
             for i in radius.impacted
         ]
+        services = [snap.by_id[s.id] for s in summary.business_services]
+        contacts = [snap.by_id[c.id] for c in summary.notify]
+        r.path([c.id for c in (*services, *contacts)])  # number every stand-in before counting
         return ImpactResult(
             failed=_ids(r.path(radius.failed)),
             impacted=impacted,
             summary=ImpactSummary(
-                business_services=[_snapshot_ci(ctx, snap, s.id) for s in summary.business_services],
-                notify=[_snapshot_ci(ctx, snap, c.id) for c in summary.notify],
+                services=services,
+                contacts=contacts,
                 by_severity=JSON(summary.by_severity),
                 by_kind=JSON(summary.by_kind),
                 vendors=r.path(summary.vendors),

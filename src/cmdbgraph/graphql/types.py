@@ -115,13 +115,34 @@ class AttributeFilter:
     value: JSON
 
 
+def _ci_type(ci: CI, *, redacted: bool, masked: tuple[str, ...]) -> CIType:
+    """The GraphQL value of ``ci``, built field by field (``from_pydantic`` re-converts every
+    field generically and is the largest part of serving a CI)."""
+    p = ci.provenance
+    return CIType(
+        id=strawberry.ID(ci.id),
+        kind=ci.kind,
+        name=ci.name,
+        criticality=ci.criticality,
+        status=ci.status,
+        attributes=JSON(ci.attributes),
+        provenance=None
+        if p is None
+        else ProvenanceType(source=p.source, first_seen=p.first_seen, last_seen=p.last_seen),
+        created_at=ci.created_at,
+        updated_at=ci.updated_at,
+        redacted=redacted,
+        masked_attributes=list(masked),
+    )
+
+
 def ci_out(ctx: ApiContext, ci: CI) -> CIType:
     """``ci`` as this caller may see it: restricted CIs as stand-ins, sensitive values masked."""
     shown = ctx.redaction.ci(ci)
     if shown is not ci:
-        return CIType.from_pydantic(shown, extra={"redacted": True, "masked_attributes": []})
+        return _ci_type(shown, redacted=True, masked=())
     visible, hidden = ctx.shown(ci)
-    return CIType.from_pydantic(visible, extra={"redacted": False, "masked_attributes": list(hidden)})
+    return _ci_type(visible, redacted=False, masked=hidden)
 
 
 def relationship_out(ctx: ApiContext, rel: Relationship) -> RelationshipType:
@@ -137,19 +158,36 @@ def relationship_out(ctx: ApiContext, rel: Relationship) -> RelationshipType:
 # -- analysis results ------------------------------------------------------------------------------
 @strawberry.type
 class ImpactedCI:
-    ci: CIType
+    """One impacted CI. Its ``ci`` is converted only when selected (a blast radius may hold
+    tens of thousands of CIs, and most queries ask for ids and paths)."""
+
+    source: strawberry.Private[CI]
     severity: str
     depth: int
     path: list[strawberry.ID]
 
+    @strawberry.field
+    def ci(self, info: Info[ApiContext, None]) -> CIType:
+        return ci_out(info.context, self.source)
+
 
 @strawberry.type
 class ImpactSummary:
-    business_services: list[CIType]
-    notify: list[CIType]
+    """What the blast radius means for the business (CI lists converted only when selected)."""
+
+    services: strawberry.Private[list[CI]]
+    contacts: strawberry.Private[list[CI]]
     by_severity: JSON
     by_kind: JSON
     vendors: list[str]
+
+    @strawberry.field
+    def business_services(self, info: Info[ApiContext, None]) -> list[CIType]:
+        return [ci_out(info.context, c) for c in self.services]
+
+    @strawberry.field
+    def notify(self, info: Info[ApiContext, None]) -> list[CIType]:
+        return [ci_out(info.context, c) for c in self.contacts]
 
 
 @strawberry.type
