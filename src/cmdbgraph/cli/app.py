@@ -148,6 +148,7 @@ def main(argv: list[str] | None = None) -> None:
         graph_commands,
         impact_commands,
         knowledge_commands,
+        map_commands,
         service_commands,
         sla_commands,
         ticket_commands,

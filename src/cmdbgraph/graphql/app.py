@@ -38,6 +38,7 @@ from cmdbgraph.access.tokens import TokenInfo
 from cmdbgraph.graphql.context import Api, ApiContext
 from cmdbgraph.graphql.errors import CODES, coded
 from cmdbgraph.graphql.ide import graphiql_static_routes, offline_graphiql_html
+from cmdbgraph.graphql.map_routes import map_routes
 from cmdbgraph.graphql.schema import build_schema
 from cmdbgraph.schema import CmdbgraphError
 
@@ -163,6 +164,7 @@ def create_app(api: Api, *, graphiql: bool = False) -> Starlette:
     routes: list[BaseRoute] = [
         Route("/healthz", healthz, methods=["GET"]),
         Route("/graphql", graphql_app, methods=["GET", "POST"]),
+        *map_routes(api),
     ]
     if graphiql:
         routes.extend(graphiql_static_routes(STATIC_PREFIX))

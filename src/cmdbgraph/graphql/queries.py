@@ -18,6 +18,7 @@ from strawberry.types import Info
 
 from cmdbgraph.access.redaction import is_restricted
 from cmdbgraph.access.roles import Permission
+from cmdbgraph.graphdb.memory_index import encode_cursor
 from cmdbgraph.graphql.context import ApiContext, Snapshot
 from cmdbgraph.graphql.errors import Forbidden, QueryTooComplex
 from cmdbgraph.graphql.types import (
@@ -92,7 +93,7 @@ class Query:
             first=size,
             after=after,
         )
-        edges = [CIEdge(cursor=c.id, node=ci_out(ctx, c)) for c in page.items]
+        edges = [CIEdge(cursor=encode_cursor(c.id), node=ci_out(ctx, c)) for c in page.items]
         return CIConnection(
             edges=edges,
             page_info=PageInfo(has_next_page=page.next_cursor is not None, end_cursor=page.next_cursor),
