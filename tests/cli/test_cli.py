@@ -69,16 +69,27 @@ class Demo:
     result: CliResult
     cis: tuple[CIData, ...]
     relationships: tuple[Relationship, ...]
+    catalog_cis: tuple[dict[str, Any], ...]
+    catalog_relationships: tuple[dict[str, Any], ...]
+    """What the demo's catalog part wrote on top of the enterprise (from the store's export)."""
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
-    """A store filled by ``demo --size 300 --json``, and the enterprise generated in process."""
+    """A store filled by ``demo --size 300 --json``, the enterprise generated in process, and the
+    catalog part (published items and requests ordered through the services) as exported."""
     work = tmp_path_factory.mktemp("demo")
     store = work / "demo.db"
     result = run_cli(["--store", store, "demo", "--size", str(DEMO_SIZE), "--json"], cwd=work)
     cis, rels = enterprise_records(DEMO_SIZE, DEMO_SEED)
-    return Demo(store, result, tuple(cis), tuple(rels))
+    exported = ok(run_cli(["--store", store, "export"], cwd=work)).json()
+    ids = {c.id for c in cis}
+    keys = {r.key for r in rels}
+    extra_cis = tuple(c for c in exported["cis"] if c["id"] not in ids)
+    extra_rels = tuple(
+        r for r in exported["relationships"] if (r["source"], r["type"], r["target"]) not in keys
+    )
+    return Demo(store, result, tuple(cis), tuple(rels), extra_cis, extra_rels)
 
 
 @dataclass(frozen=True)
@@ -128,14 +139,29 @@ def test_demo_json_reports_what_it_wrote(demo: Demo) -> None:
 
 def test_stats_json_counts_match_the_demo(demo: Demo, tmp_path: Path) -> None:
     doc = one_json_document(run_cli(["--store", demo.store, "stats", "--json"], cwd=tmp_path))
-    assert doc == {
-        "cis": len(demo.cis),
-        "relationships": len(demo.relationships),
-        "by_kind": dict(Counter(c.kind for c in demo.cis)),
-        "by_status": dict(Counter(c.status.value for c in demo.cis)),
-        "by_rel_type": dict(Counter(r.type for r in demo.relationships)),
-        "last_seq": len(demo.cis) + len(demo.relationships),
+    catalog = ok(demo.result).json()["catalog"]
+    assert sorted(c["id"] for c in demo.catalog_cis if c["kind"] == "CatalogItem") == sorted(catalog["items"])
+    requests = sorted(c["id"] for c in demo.catalog_cis if c["kind"] == "ServiceRequest")
+    assert requests == sorted(r["id"] for r in catalog["requests"])
+    assert {c["kind"] for c in demo.catalog_cis} == {"CatalogItem", "ServiceRequest", "FulfilmentTask"}
+    assert all(c["id"].startswith(tuple(requests)) for c in demo.catalog_cis if c["kind"] == "FulfilmentTask")
+    kinds = Counter(c.kind for c in demo.cis) + Counter(str(c["kind"]) for c in demo.catalog_cis)
+    statuses = Counter(c.status.value for c in demo.cis) + Counter(
+        str(c.get("status", "operational")) for c in demo.catalog_cis
+    )
+    types = Counter(r.type for r in demo.relationships) + Counter(
+        str(r["type"]) for r in demo.catalog_relationships
+    )
+    written = len(demo.cis) + len(demo.relationships)
+    assert {k: v for k, v in doc.items() if k != "last_seq"} == {
+        "cis": len(demo.cis) + len(demo.catalog_cis),
+        "relationships": len(demo.relationships) + len(demo.catalog_relationships),
+        "by_kind": dict(kinds),
+        "by_status": dict(statuses),
+        "by_rel_type": dict(types),
     }
+    assert ok(demo.result).json()["seq"] == written  # the enterprise: one history entry per record
+    assert doc["last_seq"] >= written + len(demo.catalog_cis) + len(demo.catalog_relationships)
     assert abs(len(demo.cis) - DEMO_SIZE) <= 0.05 * DEMO_SIZE
 
 
@@ -491,7 +517,8 @@ def test_export_import_export_is_byte_identical_in_json_and_yaml(demo: Demo, tmp
     assert original_json == (tmp_path / "out.json").read_bytes()
     original_yaml = (tmp_path / "out.yaml").read_bytes()
     assert original_yaml.startswith(b"cis:\n")
-    n_cis, n_rels = len(demo.cis), len(demo.relationships)
+    n_cis = len(demo.cis) + len(demo.catalog_cis)
+    n_rels = len(demo.relationships) + len(demo.catalog_relationships)
     for written in (to_json, to_yaml):
         assert ok(written).stdout == ""
         assert f"wrote {n_cis} CIs and {n_rels} relationships to out." in written.flat_stderr

@@ -3,6 +3,7 @@ plans (DAG checks, stages, skipped prerequisites, readiness) and the demo catalo
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping
 
@@ -13,6 +14,7 @@ from cmdbgraph.ingest.demo.plan import Plan
 from cmdbgraph.schema.errors import InvalidInput
 from cmdbgraph.tickets.catalog import (
     DEMO_CATALOG,
+    ApprovalLevel,
     CatalogItem,
     Condition,
     ForbiddenIf,
@@ -24,6 +26,7 @@ from cmdbgraph.tickets.catalog import (
     RangeIf,
     RequiredIf,
     TaskTemplate,
+    plan_request,
     plan_tasks,
     ready_tasks,
     validate_form,
@@ -626,12 +629,11 @@ HIRE: dict[str, JsonValue] = {
 def test_onboarding_stages_with_laptop() -> None:
     planned = plan_tasks(ONBOARDING.tasks, validate_form(ONBOARDING, HIRE))
     assert stages(planned) == [
-        (0, "manager_approval"),
-        (1, "account_creation"),
-        (1, "permissions"),
-        (1, "laptop"),
-        (1, "training"),
-        (2, "first_day_check"),
+        (0, "account_creation"),
+        (0, "permissions"),
+        (0, "laptop"),
+        (0, "training"),
+        (1, "first_day_check"),
     ]
     by_key = {p.key: p for p in planned}
     assert by_key["first_day_check"].after == ("account_creation", "permissions", "laptop", "training")
@@ -641,11 +643,10 @@ def test_onboarding_stages_with_laptop() -> None:
 def test_onboarding_stages_without_laptop() -> None:
     planned = plan_tasks(ONBOARDING.tasks, validate_form(ONBOARDING, {**HIRE, "laptop": "none"}))
     assert stages(planned) == [
-        (0, "manager_approval"),
-        (1, "account_creation"),
-        (1, "permissions"),
-        (1, "training"),
-        (2, "first_day_check"),
+        (0, "account_creation"),
+        (0, "permissions"),
+        (0, "training"),
+        (1, "first_day_check"),
     ]
     assert planned[-1].after == ("account_creation", "permissions", "training")
 
@@ -725,8 +726,6 @@ def test_empty_plan() -> None:
 def test_ready_tasks_progression() -> None:
     planned = plan_tasks(ONBOARDING.tasks, validate_form(ONBOARDING, HIRE))
     done: set[str] = set()
-    assert ready_tasks(planned, done) == ["manager_approval"]
-    done.add("manager_approval")
     assert ready_tasks(planned, done) == ["account_creation", "permissions", "laptop", "training"]
     done |= {"account_creation", "laptop", "training"}
     assert ready_tasks(planned, done) == ["permissions"]
@@ -739,7 +738,7 @@ def test_ready_tasks_progression() -> None:
 def test_ready_tasks_refuses_unplanned_keys() -> None:
     planned = plan_tasks(ONBOARDING.tasks, validate_form(ONBOARDING, {**HIRE, "laptop": "none"}))
     with pytest.raises(InvalidInput) as refused:
-        ready_tasks(planned, {"manager_approval", "laptop"})
+        ready_tasks(planned, {"account_creation", "laptop"})
     (p,) = refused.value.problems
     assert (p.code, p.field) == ("UNKNOWN_TASK", "done")
     assert "laptop" in p.message
@@ -875,3 +874,210 @@ def test_demo_unknown_reference() -> None:
 def test_remote_hire_needs_no_desk() -> None:
     answers = {**HIRE, "remote": True, "location": None}
     assert "location" not in validate_form(ONBOARDING, answers)
+
+
+# ----------------------------------------------------------------------------------- approvals
+def approval(key: str, **fields: object) -> ApprovalLevel:
+    values: dict[str, object] = {
+        "key": key,
+        "title": key.replace("_", " "),
+        "approver": "team",
+        "team": "team-it",
+    }
+    values.update(fields)
+    return ApprovalLevel.model_validate(values)
+
+
+def with_approvals(*approvals: ApprovalLevel, tasks: FulfilmentPlan | None = None) -> CatalogItem:
+    return CatalogItem(
+        id="test-item",
+        department="it",
+        title="Test item",
+        form=(
+            F(name="boss", label="Boss", type="person", required=True),
+            F(name="deputy", label="Deputy", type="person"),
+            F(name="amount", label="Amount", type="number"),
+            F(name="note", label="Note"),
+        ),
+        sla_policy="test",
+        responsible_group="team-it",
+        approvals=approvals,
+        tasks=tasks or FulfilmentPlan(tasks=(task("work"),)),
+    )
+
+
+def test_approval_levels_name_their_approver_consistently() -> None:
+    assert approval("by_manager", approver="requester_manager", team=None).describe_approver() == (
+        "the requester's manager"
+    )
+    assert approval("by_boss", approver="person_field", field="boss", team=None).describe_approver() == (
+        "the person in 'boss'"
+    )
+    assert approval("by_team").describe_approver() == "team team-it"
+    with pytest.raises(ValidationError, match="a person_field approver needs 'field'"):
+        approval("a", approver="person_field", team=None)
+    with pytest.raises(ValidationError, match="a team approver needs 'team'"):
+        approval("a", team=None)
+    with pytest.raises(ValidationError, match="'team' belongs to team approvers, not requester_manager"):
+        approval("a", approver="requester_manager")
+    with pytest.raises(ValidationError, match="'field' belongs to person_field approvers, not team"):
+        approval("a", field="boss")
+    with pytest.raises(ValidationError, match="snake_case"):
+        approval("Bad-Key")
+
+
+@pytest.mark.parametrize(
+    ("level", "message"),
+    [
+        (approval("work"), "approval 'work': a task has the same key"),
+        (approval("x", approver="person_field", field="ghost", team=None), "the form has no field 'ghost'"),
+        (
+            approval("x", approver="person_field", field="note", team=None),
+            "'note' is a string field, not a person",
+        ),
+        (approval("x", approver="person_field", field="deputy", team=None), "'deputy' must be required"),
+        (
+            approval("x", when_any=(C("ghost", "answered"),)),
+            "approval 'x': condition on unknown field 'ghost'",
+        ),
+        (
+            approval("x", when_any=(C("amount", "equals", "many"),)),
+            "'many' can never be an answer of 'amount'",
+        ),
+    ],
+)
+def test_item_refuses_approvals_that_do_not_fit_it(level: ApprovalLevel, message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        with_approvals(level)
+
+
+def test_item_refuses_duplicate_approval_keys() -> None:
+    with pytest.raises(ValidationError, match="approval keys must be distinct: x used more than once"):
+        with_approvals(approval("x"), approval("x"))
+
+
+def test_from_data_reports_approval_errors_with_their_path() -> None:
+    data = with_approvals().model_dump(mode="json")
+    data["approvals"] = [{"key": "x", "title": "X", "approver": "team"}]
+    with pytest.raises(InvalidInput) as refused:
+        CatalogItem.from_data(data, where="catalog.yaml: items[3]")
+    assert [(p.code, p.field) for p in refused.value.problems] == [("INVALID_CATALOG_ITEM", "approvals.0")]
+    assert "a team approver needs 'team'" in refused.value.problems[0].message
+
+
+def test_plan_request_runs_applying_levels_in_sequence_before_the_tasks() -> None:
+    it = with_approvals(
+        approval("first", approver="person_field", field="boss", team=None),
+        approval("big_only", when_any=(C("amount", "gt", 1000), C("note", "equals", "urgent"))),
+        approval("last", team="team-fin"),
+        tasks=FulfilmentPlan(tasks=(task("a"), task("b"), task("c", "a", "b"))),
+    )
+    small_plan = plan_request(it, {"boss": "p1", "amount": 10})
+    assert [(a.stage, a.key, a.after) for a in small_plan.approvals] == [
+        (0, "first", ()),
+        (1, "last", ("first",)),
+    ]
+    assert [(t.stage, t.key, t.after) for t in small_plan.tasks] == [
+        (2, "a", ("last",)),
+        (2, "b", ("last",)),
+        (3, "c", ("a", "b")),
+    ]
+    assert small_plan.skipped == ("big_only",)
+    assert small_plan.approvals[1].level.team == "team-fin"
+    big = plan_request(it, {"boss": "p1", "amount": 5000})
+    assert [a.key for a in big.approvals] == ["first", "big_only", "last"]
+    assert [a.key for a in plan_request(it, {"boss": "p1", "note": "urgent"}).approvals] == [
+        "first",
+        "big_only",
+        "last",
+    ]
+    assert big.skipped == ()
+
+
+def test_plan_request_without_approvals_is_the_task_plan() -> None:
+    fac = DEMO_CATALOG["fac-maintenance"]
+    answers: dict[str, JsonValue] = {"issue_type": "cleaning"}
+    plan = plan_request(fac, answers)
+    assert plan.approvals == ()
+    assert list(plan.tasks) == plan_tasks(fac.tasks, answers)
+    assert plan.skipped == ("repair", "safety_check")
+
+
+@pytest.mark.parametrize(
+    ("permissions", "security"),
+    [
+        (["email", "vpn"], False),
+        (["crm"], False),
+        (["email", "hr-suite"], True),
+        (["erp-finance"], True),
+        (["code-repository", "crm"], True),
+    ],
+)
+def test_onboarding_needs_security_only_for_sensitive_access(
+    permissions: list[JsonValue], security: bool
+) -> None:
+    answers = validate_form(ONBOARDING, {**HIRE, "permissions": permissions})
+    plan = plan_request(ONBOARDING, answers)
+    expected = ["manager_approval", "hr_approval"] + (["security_approval"] if security else [])
+    assert [a.key for a in plan.approvals] == expected
+    assert plan.approvals[0].level.field == "manager"
+    assert {t.key: t.after for t in plan.tasks}["training"] == (expected[-1],)
+
+
+def test_demo_approvals_where_they_make_sense() -> None:
+    approvals = {i.id: [(a.key, a.approver) for a in i.approvals] for i in DEMO_CATALOG.values()}
+    assert approvals == {
+        "hr-onboarding": [
+            ("manager_approval", "person_field"),
+            ("hr_approval", "team"),
+            ("security_approval", "team"),
+        ],
+        "fac-maintenance": [],
+        "fin-invoice-payment": [("controller_approval", "team")],
+        "legal-contract-review": [("counsel_approval", "team")],
+        "it-software-request": [("manager_approval", "requester_manager")],
+    }
+    legal = DEMO_CATALOG["legal-contract-review"]
+    assert [a.key for a in plan_request(legal, VALID["legal-contract-review"]).approvals] == [
+        "counsel_approval"
+    ]
+    small_contract = {**VALID["legal-contract-review"], "amount": 5_000}
+    assert plan_request(legal, small_contract).approvals == ()
+    fin = DEMO_CATALOG["fin-invoice-payment"]
+    assert plan_request(fin, VALID["fin-invoice-payment"]).approvals == ()  # 12480.5 is below 50000
+    assert [
+        a.key for a in plan_request(fin, {**VALID["fin-invoice-payment"], "amount": 60_000}).approvals
+    ] == ["controller_approval"]
+
+
+@pytest.mark.parametrize("size", [100, 2000])
+def test_demo_approving_teams_are_teams_of_the_demo_enterprise(size: int) -> None:
+    teams = set(Plan(size, 0).team_ids)
+    for catalog_item in DEMO_CATALOG.values():
+        assert {team for _, team in catalog_item.team_references()} <= teams
+
+
+def test_team_references_name_their_paths() -> None:
+    it = with_approvals(approval("x", team="team-sec"), tasks=FulfilmentPlan(tasks=(task("a"), task("b"))))
+    assert it.team_references() == [
+        ("responsible_group", "team-it"),
+        ("approvals.0.team", "team-sec"),
+        ("tasks.tasks.0.group", "team-it"),
+        ("tasks.tasks.1.group", "team-it"),
+    ]
+
+
+@pytest.mark.parametrize("item_id", sorted(DEMO_CATALOG))
+def test_to_data_is_compact_and_round_trips(item_id: str) -> None:
+    catalog_item = DEMO_CATALOG[item_id]
+    data = catalog_item.to_data()
+    assert CatalogItem.from_data(data) == catalog_item
+    form = data["form"]
+    assert isinstance(form, list)
+    assert all(isinstance(f, dict) and f.get("required", True) is True for f in form)  # no defaults
+    rules = data.get("rules", [])
+    assert isinstance(rules, list)
+    assert all(isinstance(r, dict) and "kind" in r for r in rules)  # the discriminator stays
+    text = json.dumps(data)
+    assert "'" not in text  # FalkorDB's Bolt listener cannot store quotes
+    assert "\\" not in text  # ... nor backslashes

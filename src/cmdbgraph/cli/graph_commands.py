@@ -70,7 +70,10 @@ def demo(
     ] = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Generate a deterministic demo enterprise into the store."""
+    """Generate a deterministic demo enterprise into the store, with the demo service catalog
+    and a few requests ordered from it (the JSON adds them as "catalog")."""
+    from cmdbgraph.cli.catalog_commands import seed_demo_catalog  # the catalog part of the demo
+
     state = state_of(ctx)
     store = state.open_store(create=True)
     cis: list[CIData] = []
@@ -91,10 +94,17 @@ def demo(
             batch_size=batch_size,
             progress=update,
         )
+    with progress_bar("catalog") as update:
+        catalog = seed_demo_catalog(store, actor=state.settings.audit_actor(), progress=update)
     if json_out:
-        emit_json(_result_json(result))
+        emit_json({**_result_json(result), "catalog": catalog.document()})
     else:
         out_console.print(result_summary(result, f"demo enterprise (size {size}, seed {seed})"))
+        out_console.print(
+            f"catalog: {len(catalog.items)} items published, {len(catalog.requests)} requests ordered"
+            + (f", {len(catalog.existing)} already there" if catalog.existing else ""),
+            markup=False,
+        )
 
 
 @app.command("import")

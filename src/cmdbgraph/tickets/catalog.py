@@ -1,12 +1,14 @@
-"""The service catalog: request forms, their validation, and fulfilment plans (pure; no I/O).
+"""The service catalog: request forms, their validation, approval chains and fulfilment plans
+(pure; no I/O).
 
 A :class:`CatalogItem` is something a department offers (``hr-onboarding``,
 ``fin-invoice-payment`` ...): a form (:class:`FormField` s plus cross-field :class:`FormRule` s),
-the SLA policy and responsible team of the request it opens, and a :class:`FulfilmentPlan` of
-:class:`TaskTemplate` s. Everything is declarative data (no expressions are evaluated), checked
-when it is built: an item whose rules or task conditions name a field the form does not have,
-or compare it with a value it can never take, is refused (pydantic ``ValidationError``;
-:meth:`CatalogItem.from_data` turns that into ``InvalidInput`` / ``INVALID_CATALOG_ITEM``).
+the SLA policy and responsible team of the request it opens, a chain of :class:`ApprovalLevel` s
+and a :class:`FulfilmentPlan` of :class:`TaskTemplate` s. Everything is declarative data (no
+expressions are evaluated), checked when it is built: an item whose rules or conditions name a
+field the form does not have, or compare it with a value it can never take, is refused
+(pydantic ``ValidationError``; :meth:`CatalogItem.from_data` turns that into ``InvalidInput`` /
+``INVALID_CATALOG_ITEM``).
 
 Validating an answer set
 ------------------------
@@ -53,6 +55,14 @@ that prerequisite's own (transitive) prerequisites instead. Each planned task ge
 0 with no prerequisites, else one more than its latest prerequisite, so tasks of one stage can
 run in parallel. :func:`ready_tasks` says which planned tasks can start once some are done.
 
+Approvals
+---------
+An item's approval levels run one after another, in order, before any task: each is decided by
+the requester's manager (``REPORTS_TO`` in the graph), by the person a form field names, or by
+a team, and applies only when one of its ``when_any`` conditions holds. :func:`plan_request`
+plans both: the levels that apply in sequence, then the tasks, those without prerequisites
+waiting for the last approval (``tickets.requests`` stores and works the result).
+
 >>> item = DEMO_CATALOG["hr-onboarding"]
 >>> answers = validate_form(item, {
 ...     "new_hire_name": " Ada Lovelace ", "position": "Analyst", "manager": "person-00012",
@@ -61,8 +71,10 @@ run in parallel. :func:`ready_tasks` says which planned tasks can start once som
 >>> answers["new_hire_name"], answers["permissions"]
 ('Ada Lovelace', ['email', 'vpn'])
 >>> [(t.stage, t.key) for t in plan_tasks(item.tasks, answers)]  # doctest: +NORMALIZE_WHITESPACE
-[(0, 'manager_approval'), (1, 'account_creation'), (1, 'permissions'), (1, 'training'),
- (2, 'first_day_check')]
+[(0, 'account_creation'), (0, 'permissions'), (0, 'training'), (1, 'first_day_check')]
+>>> plan = plan_request(item, answers)  # the vpn hire needs no security approval
+>>> [a.key for a in plan.approvals], plan.tasks[0].after, plan.tasks[0].stage
+(['manager_approval', 'hr_approval'], ('hr_approval',), 2)
 >>> try:
 ...     validate_form(item, {**answers, "laptop": "gaming", "colour": "red"})
 ... except InvalidInput as refused:
@@ -541,17 +553,121 @@ def ready_tasks(planned: Sequence[PlannedTask], done: Collection[str]) -> list[s
     return [p.key for p in planned if p.key not in done and all(a in done for a in p.after)]
 
 
+# ----------------------------------------------------------------------------------- approvals
+ApproverKind = Literal["requester_manager", "person_field", "team"]
+"""Who decides an approval level (see :class:`ApprovalLevel`)."""
+
+
+class ApprovalLevel(BaseModel):
+    """One level of a request's approval chain, decided by one approver.
+
+    ``approver`` says who decides:
+
+    ``requester_manager``
+        the person the requester ``REPORTS_TO`` in the graph, looked up when the request is
+        submitted (a requester without a manager cannot submit the item);
+    ``person_field``
+        the person answered in the form field ``field``, which must be a required ``person``
+        field (e.g. the hiring manager);
+    ``team``
+        the Team ``team`` (anyone of it).
+
+    ``field`` belongs to ``person_field`` and ``team`` to ``team`` only. The level applies when
+    any of the ``when_any`` conditions holds for the answers, always when there are none; a
+    level that does not apply is skipped. ``key`` shares one namespace with the item's task
+    keys (a request's tasks and approvals are stored side by side, keyed by it).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    key: str
+    title: str = Field(min_length=1)
+    approver: ApproverKind
+    field: str | None = None
+    team: str | None = Field(default=None, min_length=1)
+    when_any: tuple[Condition, ...] = ()
+
+    @field_validator("key")
+    @classmethod
+    def _key_form(cls, v: str) -> str:
+        if not TASK_KEY.match(v):
+            raise ValueError(f"approval key {v!r} must be snake_case (a-z, 0-9, _; starting with a letter)")
+        return v
+
+    @model_validator(mode="after")
+    def _approver_fits(self) -> ApprovalLevel:
+        errors: list[str] = []
+        if (self.approver == "person_field") != (self.field is not None):
+            errors.append(
+                "a person_field approver needs 'field'"
+                if self.field is None
+                else f"'field' belongs to person_field approvers, not {self.approver}"
+            )
+        if (self.approver == "team") != (self.team is not None):
+            errors.append(
+                "a team approver needs 'team'"
+                if self.team is None
+                else f"'team' belongs to team approvers, not {self.approver}"
+            )
+        if errors:
+            raise ValueError(f"approval {self.key!r}: " + "; ".join(errors))
+        return self
+
+    def applies(self, answers: Mapping[str, JsonValue]) -> bool:
+        """Whether the level applies to ``answers`` (normalised): any ``when_any`` condition
+        holds, or there is none."""
+        return not self.when_any or any(c.holds(answers) for c in self.when_any)
+
+    def describe_approver(self) -> str:
+        """Who decides, in words: ``the requester's manager``, ``the person in 'manager'``,
+        ``team team-hr``."""
+        match self.approver:
+            case "requester_manager":
+                return "the requester's manager"
+            case "person_field":
+                return f"the person in '{self.field}'"
+            case _:
+                return f"team {self.team}"
+
+
+class PlannedApproval(BaseModel):
+    """An approval level selected for one request: ``after`` is the previous selected level
+    (empty for the first), ``stage`` its position in the chain (0 first)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    title: str
+    level: ApprovalLevel
+    after: tuple[str, ...]
+    stage: int
+
+
+class RequestPlan(BaseModel):
+    """What one request goes through: its approvals in sequence, then its fulfilment tasks
+    (stages numbered after the approvals'), and the keys of the levels and tasks skipped
+    because their conditions do not hold (approvals first, each in item order)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    approvals: tuple[PlannedApproval, ...]
+    tasks: tuple[PlannedTask, ...]
+    skipped: tuple[str, ...]
+
+
 # ----------------------------------------------------------------------------------- catalog item
 class CatalogItem(BaseModel):
     """Something a department offers: the form a requester fills in, the SLA policy (a
     ``tickets.sla`` policy name) and responsible group (a Team id) of the request it opens,
-    and its fulfilment plan.
+    its approval chain (:class:`ApprovalLevel` s, run in order before any task) and its
+    fulfilment plan.
 
-    Built only if consistent: field names distinct; every rule and task condition names a form
-    field (a rule not its own target); condition values are valid answers for their field
-    (``contains`` only on ``multi_choice``, ``gt``/``ge``/``lt``/``le`` only on ``integer`` and
-    ``number``; ``equals``/``in`` never on ``multi_choice``); ``range_if`` targets a field that
-    takes bounds.
+    Built only if consistent: field names distinct; every rule and task or approval condition
+    names a form field (a rule not its own target); condition values are valid answers for their
+    field (``contains`` only on ``multi_choice``, ``gt``/``ge``/``lt``/``le`` only on ``integer``
+    and ``number``; ``equals``/``in`` never on ``multi_choice``); ``range_if`` targets a field
+    that takes bounds; approval keys distinct and no task's key; a ``person_field`` approver
+    names a required ``person`` field of the form.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -564,6 +680,7 @@ class CatalogItem(BaseModel):
     rules: tuple[FormRule, ...] = ()
     sla_policy: str = Field(min_length=1)
     responsible_group: str = Field(min_length=1)
+    approvals: tuple[ApprovalLevel, ...] = ()
     tasks: FulfilmentPlan = FulfilmentPlan()
 
     @field_validator("id")
@@ -595,9 +712,27 @@ class CatalogItem(BaseModel):
         for t in self.tasks.tasks:
             if t.when is not None:
                 errors.extend(f"task {t.key!r}: {e}" for e in _condition_errors(t.when, fields))
+        errors.extend(_approval_errors(self.approvals, fields, {t.key for t in self.tasks.tasks}))
         if errors:
             raise ValueError("; ".join(errors))
         return self
+
+    def team_references(self) -> list[tuple[str, str]]:
+        """Every Team id the item names, as ``(field path, team id)``: the responsible group,
+        team approvers (``approvals.<i>.team``) and task groups (``tasks.tasks.<i>.group``);
+        paths as :meth:`from_data` reports them."""
+        refs = [("responsible_group", self.responsible_group)]
+        refs += [(f"approvals.{i}.team", a.team) for i, a in enumerate(self.approvals) if a.team is not None]
+        refs += [(f"tasks.tasks.{i}.group", t.group) for i, t in enumerate(self.tasks.tasks)]
+        return refs
+
+    def to_data(self) -> dict[str, JsonValue]:
+        """The item as plain JSON data without default values (compact, for storing), such
+        that ``CatalogItem.from_data(item.to_data()) == item``. Rules keep their ``kind``."""
+        data: dict[str, Any] = self.model_dump(mode="json", exclude_defaults=True)
+        for rule, dumped in zip(self.rules, data.get("rules", ()), strict=True):
+            dumped["kind"] = rule.kind
+        return data
 
     @property
     def fields(self) -> Mapping[str, FormField]:
@@ -622,6 +757,31 @@ class CatalogItem(BaseModel):
                     for e in exc.errors()
                 ]
             ) from None
+
+
+def _approval_errors(
+    approvals: Sequence[ApprovalLevel], fields: Mapping[str, FormField], task_keys: Collection[str]
+) -> list[str]:
+    """Why the approval chain does not fit the item (empty when it does)."""
+    errors: list[str] = []
+    dupes = sorted(k for k, n in Counter(a.key for a in approvals).items() if n > 1)
+    if dupes:
+        errors.append(f"approval keys must be distinct: {', '.join(dupes)} used more than once")
+    for a in approvals:
+        where = f"approval {a.key!r}"
+        if a.key in task_keys:
+            errors.append(f"{where}: a task has the same key (approvals and tasks share their keys)")
+        if a.field is not None:
+            subject = fields.get(a.field)
+            if subject is None:
+                errors.append(f"{where}: the form has no field {a.field!r}")
+            elif subject.type != "person":
+                errors.append(f"{where}: field {a.field!r} is a {subject.type} field, not a person field")
+            elif not subject.required:
+                errors.append(f"{where}: field {a.field!r} must be required (the approver must be named)")
+        for cond in a.when_any:
+            errors.extend(f"{where}: {e}" for e in _condition_errors(cond, fields))
+    return errors
 
 
 def _condition_errors(cond: Condition, fields: Mapping[str, FormField]) -> list[str]:
@@ -651,6 +811,42 @@ def _condition_errors(cond: Condition, fields: Mapping[str, FormField]) -> list[
         if not _same(normal, v):  # answers are compared normalised: " a " would never match
             errors.append(f"{_show(v)} is compared with normalised answers: write it as {_show(normal)}")
     return errors
+
+
+def plan_request(item: CatalogItem, answers: Mapping[str, JsonValue]) -> RequestPlan:
+    """The approvals and tasks a request for ``item`` with ``answers`` (normalised, as
+    :func:`validate_form` returns them) goes through.
+
+    The levels that apply run one after another, in item order. Tasks are planned as by
+    :func:`plan_tasks`; those without prerequisites wait for the last approval, and every task
+    stage comes after the approval stages.
+
+    >>> plan = plan_request(DEMO_CATALOG["hr-onboarding"], {"permissions": ["email"], "laptop": "none"})
+    >>> [(a.stage, a.key, a.after) for a in plan.approvals]
+    [(0, 'manager_approval', ()), (1, 'hr_approval', ('manager_approval',))]
+    >>> [(t.stage, t.key, t.after) for t in plan.tasks][:2]
+    [(2, 'account_creation', ('hr_approval',)), (2, 'permissions', ('hr_approval',))]
+    >>> plan.skipped
+    ('security_approval', 'laptop')
+    """
+    approvals: list[PlannedApproval] = []
+    for level in item.approvals:
+        if level.applies(answers):
+            after = (approvals[-1].key,) if approvals else ()
+            approvals.append(
+                PlannedApproval(
+                    key=level.key, title=level.title, level=level, after=after, stage=len(approvals)
+                )
+            )
+    last = (approvals[-1].key,) if approvals else ()
+    tasks = tuple(
+        t.model_copy(update={"after": t.after or last, "stage": t.stage + len(approvals)})
+        for t in plan_tasks(item.tasks, answers)
+    )
+    kept = {a.key for a in approvals} | {t.key for t in tasks}
+    skipped = [a.key for a in item.approvals if a.key not in kept]
+    skipped += [t.key for t in item.tasks.tasks if t.key not in kept]
+    return RequestPlan(approvals=tuple(approvals), tasks=tasks, skipped=tuple(skipped))
 
 
 # ----------------------------------------------------------------------------------- validation
@@ -845,13 +1041,30 @@ def _task(key: str, title: str, group: str, *after: str, when: Condition | None 
     return TaskTemplate(key=key, title=title, group=group, after=after, when=when)
 
 
+def _approval(
+    key: str,
+    title: str,
+    approver: ApproverKind,
+    *,
+    field: str | None = None,
+    team: str | None = None,
+    when_any: tuple[Condition, ...] = (),
+) -> ApprovalLevel:
+    return ApprovalLevel(key=key, title=title, approver=approver, field=field, team=team, when_any=when_any)
+
+
+SENSITIVE_PERMISSIONS = ("hr-suite", "erp-finance", "code-repository")
+"""Onboarding permissions that need the security approval: systems holding personal data,
+money or source code. ``email`` and ``vpn`` are what every hire gets; ``crm`` is read-mostly."""
+
+
 _HR_ONBOARDING = CatalogItem(
     id="hr-onboarding",
     department="hr",
     title="Onboard a new employee",
     description="Everything a new hire needs on day one: accounts, access, equipment and training.",
     form=(
-        _F(name="new_hire_name", label="New hire's full name", required=True, max=120),
+        _F(name="new_hire_name", label="Full name of the new hire", required=True, max=120),
         _F(name="personal_email", label="Personal email", type="email", help="for the welcome pack"),
         _F(name="position", label="Position", required=True, max=120),
         _F(name="manager", label="Hiring manager", type="person", required=True),
@@ -882,24 +1095,33 @@ _HR_ONBOARDING = CatalogItem(
     ),
     sla_policy="hr-onboarding",
     responsible_group="team-hr",
+    approvals=(
+        _approval(
+            "manager_approval",
+            "Hiring manager approves the access and equipment asked for",
+            "person_field",
+            field="manager",
+        ),
+        _approval("hr_approval", "HR confirms the position and start date", "team", team="team-hr"),
+        _approval(
+            "security_approval",
+            "Security approves access to sensitive systems",
+            "team",
+            team="team-it",
+            when_any=tuple(_C("permissions", "contains", p) for p in SENSITIVE_PERMISSIONS),
+        ),
+    ),
     tasks=FulfilmentPlan(
         tasks=(
-            _task("manager_approval", "Manager approves the hire's access and equipment", "team-hr"),
-            _task(
-                "account_creation",
-                "Create directory and email accounts",
-                "team-it-service-desk",
-                "manager_approval",
-            ),
-            _task("permissions", "Grant the requested access", "team-it-service-desk", "manager_approval"),
+            _task("account_creation", "Create directory and email accounts", "team-it-service-desk"),
+            _task("permissions", "Grant the requested access", "team-it-service-desk"),
             _task(
                 "laptop",
                 "Prepare and ship the laptop",
                 "team-it-service-desk",
-                "manager_approval",
                 when=_C("laptop", "not_equals", "none"),
             ),
-            _task("training", "Enrol in induction training", "team-hr", "manager_approval"),
+            _task("training", "Enrol in induction training", "team-hr"),
             _task(
                 "first_day_check",
                 "First-day check with the new hire",
@@ -937,7 +1159,7 @@ _FAC_MAINTENANCE = CatalogItem(
         _F(
             name="asset_tag",
             label="Asset tag",
-            pattern=r"FAC-\d{6}",
+            pattern="FAC-[0-9]{6}",
             help="FAC- and six digits, on the sticker of the equipment",
         ),
         _F(name="people_affected", label="People affected", type="integer", min=1, max=5000),
@@ -998,7 +1220,7 @@ _FIN_INVOICE = CatalogItem(
             name="budget_code",
             label="Budget code",
             required=True,
-            pattern=r"^[A-Z]{2}-\d{4}$",
+            pattern="^[A-Z]{2}-[0-9]{4}$",
             help="two capital letters, a dash and four digits, e.g. FI-2041",
         ),
         _F(name="amount", label="Amount", type="number", required=True, min=0),
@@ -1010,7 +1232,7 @@ _FIN_INVOICE = CatalogItem(
             choices=("EUR", "USD", "GBP", "CHF"),
         ),
         _F(name="due_date", label="Due date", type="date", required=True),
-        _F(name="purchase_order", label="Purchase order", pattern=r"PO-\d{6}", help="PO- and six digits"),
+        _F(name="purchase_order", label="Purchase order", pattern="PO-[0-9]{6}", help="PO- and six digits"),
     ),
     rules=(
         RequiredIf(
@@ -1021,6 +1243,15 @@ _FIN_INVOICE = CatalogItem(
     ),
     sla_policy="finance-invoice",
     responsible_group="team-fin",
+    approvals=(
+        _approval(
+            "controller_approval",
+            "Finance controller approves a payment above 50000",
+            "team",
+            team="team-fin",
+            when_any=(_C("amount", "gt", 50_000),),
+        ),
+    ),
     tasks=FulfilmentPlan(
         tasks=(
             _task("verify_invoice", "Verify the invoice against the order and receipt", "team-fin"),
@@ -1078,6 +1309,15 @@ _LEGAL_CONTRACT = CatalogItem(
     ),
     sla_policy="legal-contract-review",
     responsible_group="team-legal",
+    approvals=(
+        _approval(
+            "counsel_approval",
+            "General counsel approves taking on a large or restricted contract",
+            "team",
+            team="team-legal",
+            when_any=(_C("amount", "gt", 100_000), _C("confidentiality", "equals", "restricted")),
+        ),
+    ),
     tasks=FulfilmentPlan(
         tasks=(
             _task("intake", "Intake and conflict check", "team-legal"),
@@ -1124,12 +1364,20 @@ _IT_SOFTWARE = CatalogItem(
             type="choice",
             required=True,
             choices=("existing", "new"),
-            help="'new' when no spare licence is assigned to your team",
+            help="new when no spare licence is assigned to your team",
         ),
         _F(name="needed_by", label="Needed by", type="date"),
     ),
     sla_policy="it-software-request",
     responsible_group="team-it",
+    approvals=(
+        _approval(
+            "manager_approval",
+            "Your manager approves the cost of a new licence",
+            "requester_manager",
+            when_any=(_C("licence", "equals", "new"),),
+        ),
+    ),
     tasks=FulfilmentPlan(
         tasks=(
             _task("approval", "Licence approval", "team-it", when=_C("licence", "equals", "new")),
@@ -1149,6 +1397,16 @@ _IT_SOFTWARE = CatalogItem(
 DEMO_CATALOG: Mapping[str, CatalogItem] = MappingProxyType(
     {i.id: i for i in (_HR_ONBOARDING, _FAC_MAINTENANCE, _FIN_INVOICE, _LEGAL_CONTRACT, _IT_SOFTWARE)}
 )
-"""One realistic item per department, by id. Groups are team ids the demo enterprise has at every
-size (``team-hr``, ``team-fac``, ``team-fin``, ``team-legal``, ``team-it``,
-``team-it-service-desk``); ``sla_policy`` names the policy the submitting service looks up."""
+"""One realistic item per department, by id. Groups and approving teams are team ids the demo
+enterprise has at every size (``team-hr``, ``team-fac``, ``team-fin``, ``team-legal``,
+``team-it``, ``team-it-service-desk``): so onboarding's security approval goes to ``team-it``,
+the IT department's root team (its security squads exist only in larger demos).
+``sla_policy`` names the policy the submitting service looks up.
+
+Approvals: onboarding goes to the hiring manager, then HR, then security when a
+:data:`SENSITIVE_PERMISSIONS` access is asked for; a new software licence to the requester's
+manager; an invoice above 50000 to the finance controller; a contract above 100000 or
+restricted to the general counsel. Facilities repairs need none.
+
+Every text is free of quotes and backslashes (patterns use ``[0-9]``, not ``\\d``): FalkorDB's
+Bolt listener cannot store them."""
