@@ -985,8 +985,16 @@ def test_search_reflects_updates(searchable: GraphStore) -> None:
 
 @pytest.mark.parametrize("cursor", ["not-a-cursor", "!!!!", "%%%"])
 def test_search_rejects_a_bad_cursor(searchable: GraphStore, cursor: str) -> None:
-    with pytest.raises(ValueError, match="cursor"):
+    with pytest.raises(InvalidInput) as info:
         searchable.search(first=2, after=cursor)
+    assert problem_triples(info.value) == [("BAD_CURSOR", "", "after")]
+
+
+@pytest.mark.parametrize("first", [0, -1, 1001])
+def test_search_rejects_a_bad_page_size(searchable: GraphStore, first: int) -> None:
+    with pytest.raises(InvalidInput) as info:
+        searchable.search(first=first)
+    assert problem_triples(info.value) == [("BAD_PAGE_SIZE", "", "first")]
 
 
 # -- counts --------------------------------------------------------------------------------------
