@@ -8,12 +8,18 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from cmdbgraph.graphql.errors import ErrorCodes
 from cmdbgraph.graphql.limits import Limits
-from cmdbgraph.graphql.mutations import Mutation
-from cmdbgraph.graphql.queries import Query
+from cmdbgraph.graphql.mutations import Mutation as GraphMutation
+from cmdbgraph.graphql.queries import Query as GraphQuery
+from cmdbgraph.graphql.service_mutations import ServiceMutation
+from cmdbgraph.graphql.service_queries import ServiceQuery
+
+Query = merge_types("Query", (GraphQuery, ServiceQuery))
+Mutation = merge_types("Mutation", (GraphMutation, ServiceMutation))
 
 
 class CmdbSchema(strawberry.Schema):
