@@ -40,7 +40,9 @@ def test_every_kpi_is_non_trivial_on_the_demo(demo_dir: Path) -> None:
         if name not in ("department", "tickets", "resolved"):
             assert value is not None, name
     assert 0 < overall["sla_compliance"] <= 1
-    assert 0 < overall["change_success_rate"] <= 1
+    assert 0 < overall["change_success_rate"] < 1  # some demo changes fail
+    assert 0 < overall["self_service_rate"] < 1
+    assert 0 < overall["first_contact_resolution"] < 1
 
 
 def test_change_risk_and_route_answer_on_the_demo(demo_dir: Path) -> None:

@@ -274,6 +274,8 @@ def _change(index: HistoryIndex, rng: random.Random, i: int) -> tuple[CIData, li
         state = rng.choice(("submitted", "approved", "draft"))
     else:
         state = rng.choices(("implemented", "failed", "cancelled"), weights=(85, 10, 5))[0]
+        if i % 5 == 0:  # a few changes always fail, so the change success rate means something
+            state = "failed"
     attributes: dict[str, Any] = {
         "title": f"{change_type.capitalize()} change on {target}",
         "change_type": change_type,
