@@ -25,7 +25,7 @@ from typing import Any
 
 from cmdbgraph.access.roles import Role
 from cmdbgraph.graphdb import Batch
-from cmdbgraph.tickets.catalog import DEMO_CATALOG
+from cmdbgraph.tickets.catalog_demo import DEMO_CATALOG
 from cmdbgraph.tickets.catalog_store import CatalogStore
 from cmdbgraph.tickets.change_model import NewChange
 from cmdbgraph.tickets.change_service import ChangeService

@@ -12,25 +12,18 @@ from pydantic import JsonValue, ValidationError
 
 from cmdbgraph.ingest.demo.plan import Plan
 from cmdbgraph.schema.errors import InvalidInput
-from cmdbgraph.tickets.catalog import (
-    DEMO_CATALOG,
+from cmdbgraph.tickets.catalog import CatalogItem, plan_request, validate_form
+from cmdbgraph.tickets.catalog_demo import DEMO_CATALOG
+from cmdbgraph.tickets.catalog_form import FormField, KnownRefs
+from cmdbgraph.tickets.catalog_plan import (
     ApprovalLevel,
-    CatalogItem,
-    Condition,
-    ForbiddenIf,
-    FormField,
-    FormRule,
     FulfilmentPlan,
-    KnownRefs,
     PlannedTask,
-    RangeIf,
-    RequiredIf,
     TaskTemplate,
-    plan_request,
     plan_tasks,
     ready_tasks,
-    validate_form,
 )
+from cmdbgraph.tickets.catalog_rules import Condition, ForbiddenIf, FormRule, RangeIf, RequiredIf
 
 # ----------------------------------------------------------------------------------- helpers
 F = FormField

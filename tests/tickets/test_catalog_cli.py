@@ -12,7 +12,7 @@ import pytest
 
 from cmdbgraph.cli.catalog_commands import parse_answers
 from cmdbgraph.schema import InvalidInput
-from cmdbgraph.tickets.catalog import DEMO_CATALOG
+from cmdbgraph.tickets.catalog_demo import DEMO_CATALOG
 from tests.cli.clirun import CliResult, run_cli
 
 

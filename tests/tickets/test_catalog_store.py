@@ -10,14 +10,10 @@ import pytest
 
 from cmdbgraph.graphdb import Batch, Direction, GraphStore
 from cmdbgraph.schema import CINotFound, InvalidInput
-from cmdbgraph.tickets.catalog import (
-    DEMO_CATALOG,
-    ApprovalLevel,
-    CatalogItem,
-    FormField,
-    FulfilmentPlan,
-    TaskTemplate,
-)
+from cmdbgraph.tickets.catalog import CatalogItem
+from cmdbgraph.tickets.catalog_demo import DEMO_CATALOG
+from cmdbgraph.tickets.catalog_form import FormField
+from cmdbgraph.tickets.catalog_plan import ApprovalLevel, FulfilmentPlan, TaskTemplate
 from cmdbgraph.tickets.catalog_store import CatalogStore
 from tests.factories import ci
 

@@ -12,7 +12,10 @@ from pydantic import JsonValue
 
 from cmdbgraph.graphdb import Batch, Direction, GraphStore
 from cmdbgraph.schema import CINotFound, InvalidInput
-from cmdbgraph.tickets.catalog import DEMO_CATALOG, CatalogItem, Condition, FulfilmentPlan, TaskTemplate
+from cmdbgraph.tickets.catalog import CatalogItem
+from cmdbgraph.tickets.catalog_demo import DEMO_CATALOG
+from cmdbgraph.tickets.catalog_plan import FulfilmentPlan, TaskTemplate
+from cmdbgraph.tickets.catalog_rules import Condition
 from cmdbgraph.tickets.catalog_store import CatalogStore
 from cmdbgraph.tickets.lifecycle import Event, TicketState, TicketType
 from cmdbgraph.tickets.model import NewTicket

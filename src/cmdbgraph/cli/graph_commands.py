@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from cmdbgraph.cli.app import app, emit_json, err_console, out_console, state_of
+from cmdbgraph.cli.catalog_demo import seed_demo_catalog
 from cmdbgraph.cli.render import change_list, ci_panel, history_table, neighbour_table, result_summary
 from cmdbgraph.graphdb import Direction, WriteResult
 from cmdbgraph.graphdb.migrate import migrate as migrate_store
@@ -72,8 +73,6 @@ def demo(
 ) -> None:
     """Generate a deterministic demo enterprise into the store, with the demo service catalog
     and a few requests ordered from it (the JSON adds them as "catalog")."""
-    from cmdbgraph.cli.catalog_commands import seed_demo_catalog  # the catalog part of the demo
-
     state = state_of(ctx)
     store = state.open_store(create=True)
     cis: list[CIData] = []

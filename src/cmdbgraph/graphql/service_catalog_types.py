@@ -1,7 +1,8 @@
 """GraphQL types of the service catalog: catalog items (their form, rules, approval chain and
 fulfilment plan) and catalog requests with their tasks.
 
-Generated from the pydantic models of :mod:`cmdbgraph.tickets.catalog` and
+Generated from the pydantic models of :mod:`cmdbgraph.tickets.catalog`,
+:mod:`~cmdbgraph.tickets.catalog_form`, :mod:`~cmdbgraph.tickets.catalog_plan` and
 :mod:`cmdbgraph.tickets.requests`; ``Literal`` strings are given ``String``, ``int | float``
 bounds ``Float``, and the declarative conditions and rules (``{field, op, value}``,
 ``{kind, field, when, ...}``, as a catalog file writes them) ``JSON``. Team, person and ticket ids
@@ -19,7 +20,9 @@ from strawberry.scalars import JSON
 from cmdbgraph.graphql.context import ApiContext
 from cmdbgraph.graphql.service_redaction import shown_id
 from cmdbgraph.graphql.service_types import shown_ticket, ticket_refs  # also registers Ticket
-from cmdbgraph.tickets.catalog import ApprovalLevel, CatalogItem, FormField, FulfilmentPlan, TaskTemplate
+from cmdbgraph.tickets.catalog import CatalogItem
+from cmdbgraph.tickets.catalog_form import FormField
+from cmdbgraph.tickets.catalog_plan import ApprovalLevel, FulfilmentPlan, TaskTemplate
 from cmdbgraph.tickets.requests import CatalogRequest, RequestTask, TaskState, TaskType
 
 strawberry.enum(TaskType, name="RequestTaskType")

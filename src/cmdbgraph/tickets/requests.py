@@ -64,7 +64,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, JsonValue
 
 from cmdbgraph.graphdb import Batch, Direction, GraphStore
 from cmdbgraph.schema import CI, CIData, CINotFound, InvalidInput, Problem, Relationship
-from cmdbgraph.tickets.catalog import CatalogItem, RequestPlan, plan_request, validate_form
+from cmdbgraph.tickets.catalog import CatalogItem, plan_request, validate_form
+from cmdbgraph.tickets.catalog_plan import RequestPlan
 from cmdbgraph.tickets.catalog_store import CatalogStore
 from cmdbgraph.tickets.lifecycle import Event, TicketState, TicketType, transition
 from cmdbgraph.tickets.model import Comment, NewTicket, StateChange, Ticket, ticket_batch

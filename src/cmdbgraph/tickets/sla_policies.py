@@ -5,7 +5,7 @@ Policies (all :class:`~cmdbgraph.tickets.sla.SlaPolicy`, gathered in a :class:`P
 - **Per priority** (:data:`DEFAULT_POLICIES`): ``P1``/``P2`` around the clock, ``P3``-``P5`` in
   office hours (Mon-Fri 09:00-17:00 UTC). Every ticket without a more specific policy.
 - **Named** (:data:`NAMED_POLICIES`): one per service-catalog item
-  (``tickets.catalog.DEMO_CATALOG`` names them), on the hours of the department that delivers it.
+  (``tickets.catalog_demo.DEMO_CATALOG`` names them), on the hours of the department that delivers it.
   The departments sit in Frankfurt: calendars are ``Europe/Berlin`` wall times with the public
   holidays of Hesse for 2026 and 2027 (:data:`HESSE_HOLIDAYS`).
 
