@@ -19,7 +19,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +33,7 @@ from cmdbgraph.tickets.lifecycle import TicketType
 from cmdbgraph.tickets.model import NewTicket
 from cmdbgraph.tickets.requests import RequestService
 from cmdbgraph.tickets.service import TicketService
+from tests.clocks import FakeClock
 from tests.factories import ci, rel
 from tests.graphql.conftest import NOW, Server, ServerFactory
 
@@ -71,24 +71,13 @@ ORGANISATION = Batch(
 )
 
 
-class Clock:
-    """The server's clock: one minute further at every reading."""
-
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> datetime:
-        self.now += timedelta(minutes=1)
-        return self.now
-
-
 @dataclass
 class Service:
     """The ``svc`` server and where its store lives (for the CLI)."""
 
     server: Server
     store_path: Path
-    clock: Clock
+    clock: FakeClock
 
     def gql(self, query: str, variables: dict[str, Any] | None = None, *, role: Role = Role.ADMIN) -> Any:
         return self.server.gql(query, variables, role=role)
@@ -122,7 +111,7 @@ class Service:
         return response.json()
 
 
-def _seed(server: Server, clock: Clock) -> None:
+def _seed(server: Server, clock: FakeClock) -> None:
     store = server.store
     store.apply(ORGANISATION, actor="setup")
     CatalogStore(store).publish(DEMO_CATALOG.values(), actor="setup")
@@ -156,7 +145,7 @@ def _seed(server: Server, clock: Clock) -> None:
 def service_server(make_server: ServerFactory, tmp_path: Path) -> Service:
     """A server of ``make_server``, seeded (module docstring). Each test module's ``svc``
     fixture is this."""
-    clock = Clock()
+    clock = FakeClock(NOW)
     server = make_server(clock=clock)
     _seed(server, clock)
     return Service(server=server, store_path=tmp_path / "store-0.db", clock=clock)

@@ -23,22 +23,12 @@ from cmdbgraph.schema import CINotFound, InvalidInput
 from cmdbgraph.tickets.change_lifecycle import CHANGE_TRANSITIONS, ChangeEvent, ChangeState
 from cmdbgraph.tickets.change_model import Change, Decision, NewChange, Outcome
 from cmdbgraph.tickets.change_service import ChangeService
+from tests.clocks import FakeClock
 from tests.factories import ci, depends_on, rel
 
 WINDOW_START = datetime(2026, 3, 7, 22, 0, tzinfo=UTC)
 WINDOW_END = datetime(2026, 3, 8, 2, 0, tzinfo=UTC)
 IMPLEMENTED = datetime(2026, 3, 8, 1, 0, tzinfo=UTC)
-
-
-class FakeClock:
-    """Advances one minute per reading; tests may set ``now``."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        self.now += timedelta(minutes=1)
-        return self.now
 
 
 def ids() -> Iterator[str]:
@@ -50,7 +40,7 @@ def ids() -> Iterator[str]:
 
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock()
+    return FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
 
 
 @pytest.fixture

@@ -16,19 +16,10 @@ from cmdbgraph.tickets.knowledge_service import RECENT_VIEWS_KEPT, ArticleView, 
 from cmdbgraph.tickets.lifecycle import Event, TicketType
 from cmdbgraph.tickets.model import NewTicket
 from cmdbgraph.tickets.service import TicketService
+from tests.clocks import FakeClock
 from tests.factories import ci, depends_on
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-class Clock:
-    """A clock the test sets; every reading returns ``now``."""
-
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def numbered(prefix: str) -> Iterator[str]:
@@ -39,12 +30,12 @@ def numbered(prefix: str) -> Iterator[str]:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> FakeClock:
+    return FakeClock(T0, step=timedelta(0))
 
 
 @pytest.fixture
-def kb(store: GraphStore, clock: Clock) -> KnowledgeService:
+def kb(store: GraphStore, clock: FakeClock) -> KnowledgeService:
     store.apply(
         Batch(
             upsert_cis=[
@@ -63,7 +54,7 @@ def kb(store: GraphStore, clock: Clock) -> KnowledgeService:
 
 
 @pytest.fixture
-def tickets(kb: KnowledgeService, clock: Clock) -> TicketService:
+def tickets(kb: KnowledgeService, clock: FakeClock) -> TicketService:
     counter = numbered("INC")
     return TicketService(kb.store, clock=clock, new_id=lambda _: next(counter))
 
@@ -134,7 +125,7 @@ def test_only_articles_are_articles(kb: KnowledgeService) -> None:
             kb.feedback(missing, actor="alice", helpful=True)
 
 
-def test_views_count_and_keep_only_the_latest(kb: KnowledgeService, clock: Clock) -> None:
+def test_views_count_and_keep_only_the_latest(kb: KnowledgeService, clock: FakeClock) -> None:
     kb.create(article(), actor="alice")
     people = ["alice", "bob", "alice", "bob", "alice"]
     for i, person in enumerate(people):
@@ -201,7 +192,7 @@ def test_bad_feedback_is_refused_and_nothing_is_written(kb: KnowledgeService) ->
 
 
 def test_the_score_is_the_one_the_ranking_gives(
-    kb: KnowledgeService, tickets: TicketService, clock: Clock
+    kb: KnowledgeService, tickets: TicketService, clock: FakeClock
 ) -> None:
     kb.create(article(), actor="alice")
     t = tickets.open(incident(), actor="alice")
@@ -223,7 +214,7 @@ def test_the_score_is_the_one_the_ranking_gives(
 
 
 def test_deflection_from_the_store_is_the_pure_function_on_its_events(
-    kb: KnowledgeService, tickets: TicketService, clock: Clock
+    kb: KnowledgeService, tickets: TicketService, clock: FakeClock
 ) -> None:
     kb.create(article(), actor="alice")
     kb.create(article(title="Payroll run", documents=("payroll",)), actor="alice")

@@ -21,21 +21,11 @@ from cmdbgraph.tickets.lifecycle import Event, TicketState, TicketType
 from cmdbgraph.tickets.model import NewTicket
 from cmdbgraph.tickets.requests import CatalogRequest, RequestService, TaskState, TaskType
 from cmdbgraph.tickets.service import TicketService
+from tests.clocks import FakeClock
 from tests.factories import ci, rel
 
 START = datetime(2030, 3, 2, 9, 0, tzinfo=UTC)
 TEAMS = ("team-hr", "team-it", "team-it-service-desk", "team-fin", "team-legal", "team-fac")
-
-
-class FakeClock:
-    """Advances one minute per reading."""
-
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        self.now += timedelta(minutes=1)
-        return self.now
 
 
 def request_ids() -> Iterator[str]:
@@ -65,7 +55,7 @@ def service(store: GraphStore) -> RequestService:
     )
     CatalogStore(store).publish(DEMO_CATALOG.values(), actor="setup")
     counter = request_ids()
-    return RequestService(store, clock=FakeClock(), new_id=lambda _: next(counter))
+    return RequestService(store, clock=FakeClock(START), new_id=lambda _: next(counter))
 
 
 HIRE: dict[str, JsonValue] = {

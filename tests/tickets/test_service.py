@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
@@ -13,20 +13,10 @@ from cmdbgraph.schema.priority import Impact, Priority, Urgency
 from cmdbgraph.tickets.lifecycle import Event, TicketState, TicketType
 from cmdbgraph.tickets.model import NewTicket
 from cmdbgraph.tickets.service import TicketService
+from tests.clocks import FakeClock
 from tests.factories import ci, depends_on, rel
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-class FakeClock:
-    """Advances one minute per reading."""
-
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        self.now += timedelta(minutes=1)
-        return self.now
 
 
 def ids() -> Iterator[str]:
@@ -54,7 +44,7 @@ def service(store: GraphStore) -> TicketService:
         actor="setup",
     )
     counter = ids()
-    return TicketService(store, clock=FakeClock(), new_id=lambda _: next(counter))
+    return TicketService(store, clock=FakeClock(START), new_id=lambda _: next(counter))
 
 
 def incident(**fields: object) -> NewTicket:
@@ -167,7 +157,7 @@ def test_only_tickets_are_tickets(service: TicketService) -> None:
 
 def test_attributes_the_model_does_not_hold_survive_a_move(store: GraphStore) -> None:
     store.apply(Batch(upsert_cis=[ci("svc", "Service")]), actor="t")
-    service = TicketService(store, clock=FakeClock())
+    service = TicketService(store, clock=FakeClock(START))
     opened = service.open(
         NewTicket(
             type=TicketType.SERVICE_REQUEST,

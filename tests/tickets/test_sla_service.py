@@ -26,6 +26,7 @@ from cmdbgraph.tickets.service import TicketService
 from cmdbgraph.tickets.sla import EscalationRule, Notify, Reassign, due_times
 from cmdbgraph.tickets.sla_policies import DEFAULT_BOOK, PolicyBook, select_policy
 from cmdbgraph.tickets.sla_service import SlaService
+from tests.clocks import FakeClock
 from tests.factories import ci, rel
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -386,18 +387,8 @@ def test_ola_of_tasks_for_teams_vendors_and_people(org: GraphStore) -> None:
 # ---------------------------------------------------------------- escalation ticks
 
 
-class Clock:
-    """A settable fake clock."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 def test_each_escalation_action_is_applied_to_the_store_once(org: GraphStore) -> None:
-    clock = Clock(MON)
+    clock = FakeClock(MON, step=timedelta(0))
     tickets = TicketService(org, clock=clock, new_id=lambda _: "INC-1")
     tickets.open(
         NewTicket(
@@ -601,7 +592,7 @@ def test_a_literal_reassignment_rule_for_one_policy(org: GraphStore) -> None:
 
 
 def test_a_ticket_moved_after_an_escalation_keeps_it(org: GraphStore) -> None:
-    clock = Clock(MON - 9 * H)
+    clock = FakeClock(MON - 9 * H, step=timedelta(0))
     tickets = TicketService(org, clock=clock, new_id=lambda _: "INC-1")
     tickets.open(
         NewTicket(
