@@ -387,6 +387,21 @@ def test_restricted_cis_named_by_records_are_redacted_without_clearance(svc: Ser
     assert "db-secret" not in str(route)
 
 
+def test_change_risk_texts_do_not_name_restricted_cis(svc: Service) -> None:
+    values = {"title": "Patch host two", "changeType": "normal", "targets": ["host-2"], **WINDOW}
+    cid = svc.data(CREATE_CHANGE, {"input": values}, role=Role.OWNER)["createChange"]["id"]
+    query = """query($id: ID!) { changeRisk(changeId: $id) {
+        title risk { factors { detail } } collisions { detail cis }
+        checklist { ci check } approvals { approver role reason cis } implementationOrder } }"""
+    admin = svc.data(query, {"id": cid})["changeRisk"]
+    assert "db-secret" in str(admin)  # the restricted database is in the blast radius
+    analyst = svc.data(query, {"id": cid}, role=Role.ANALYST)["changeRisk"]
+    text = str(analyst)
+    assert "db-secret" not in text
+    assert "Secret DB" not in text
+    assert "redacted-1" in text
+
+
 def test_teams_and_people(svc: Service) -> None:
     team = svc.data(
         '{ team(id: "team-a") { ci { id kind } members { id } parent { id } } }', role=Role.ANALYST

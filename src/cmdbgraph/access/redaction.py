@@ -50,11 +50,27 @@ class Redactor:
         self.cleared = cleared
         self._restricted: set[str] = set()
         self._stand_ins: dict[str, str] = {}
+        self._names: dict[str, str] = {}
 
-    def know(self, restricted: Iterable[str]) -> None:
-        """Learn that these ids are restricted."""
+    def know(self, restricted: Iterable[str], names: Mapping[str, str] | None = None) -> None:
+        """Learn that these ids are restricted (and, for :meth:`text`, their names)."""
         if not self.cleared:
-            self._restricted.update(restricted)
+            ids = set(restricted)
+            self._restricted.update(ids)
+            if names is not None:
+                self._names.update((i, names[i]) for i in ids if names.get(i))
+
+    def text(self, value: str) -> str:
+        """Free text (an explanation, a checklist line) with every restricted CI's id and known
+        name replaced by its stand-in id, longest first, so a sentence cannot leak what a path
+        hides. Names shorter than four characters are left (they would mangle ordinary words)."""
+        if self.cleared or not self._restricted:
+            return value
+        terms = [(i, i) for i in self._restricted if i in value]
+        terms += [(n, i) for i, n in self._names.items() if len(n) >= 4 and n in value]
+        for term, ci_id in sorted(terms, key=lambda t: -len(t[0])):
+            value = value.replace(term, self.ci_id(ci_id))
+        return value
 
     def hides(self, ci_id: str) -> bool:
         """Whether ``ci_id`` is shown as a stand-in."""

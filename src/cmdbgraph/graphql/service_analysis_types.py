@@ -165,7 +165,7 @@ def change_risk_out(r: Redactor, a: ChangeAssessment) -> ChangeRiskType:
     """``a`` with every CI id as the caller may see it."""
     return ChangeRiskType(
         change=strawberry.ID(r.ci_id(a.change.id)),
-        title=a.title,
+        title=r.text(a.title),
         state=a.state,
         type=a.change.change_type,
         targets=_ids(r, a.change.targets),
@@ -179,7 +179,7 @@ def change_risk_out(r: Redactor, a: ChangeAssessment) -> ChangeRiskType:
                     value=f.value,
                     weight=f.weight,
                     contribution=f.contribution,
-                    detail=f.detail,
+                    detail=r.text(f.detail),
                 )
                 for f in a.risk.factors
             ],
@@ -189,7 +189,7 @@ def change_risk_out(r: Redactor, a: ChangeAssessment) -> ChangeRiskType:
                 kind=c.kind,
                 other=None if c.other is None else r.ci_id(c.other),
                 cis=_ids(r, c.cis),
-                detail=c.detail,
+                detail=r.text(c.detail),
                 paths=[_ids(r, p) for p in c.paths],
             )
             for c in a.collisions
@@ -203,7 +203,7 @@ def change_risk_out(r: Redactor, a: ChangeAssessment) -> ChangeRiskType:
                 role=i.role,
                 severity=i.severity,
                 path=_ids(r, i.path),
-                check=i.check,
+                check=r.text(i.check),
             )
             for i in a.checklist
         ],
@@ -211,9 +211,9 @@ def change_risk_out(r: Redactor, a: ChangeAssessment) -> ChangeRiskType:
             ApprovalStepType(
                 approver=strawberry.ID(r.ci_id(s.approver)),
                 kind=s.kind,
-                role=s.role,
+                role=r.text(s.role),
                 cis=_ids(r, s.cis),
-                reason=s.reason,
+                reason=r.text(s.reason),
             )
             for s in a.approvals
         ],

@@ -362,7 +362,7 @@ class ServiceQuery:
             return snap, assess_change(ctx.api.store, str(change_id), contents=snap.contents)
 
         snap, assessment = await ctx.run(compute)
-        ctx.redaction.know(snap.restricted)
+        ctx.redaction.know(snap.restricted, {i: snap.by_id[i].name for i in snap.restricted})
         return change_risk_out(ctx.redaction, assessment)
 
     @strawberry.field(
