@@ -171,6 +171,19 @@ SCENARIO_CIS = [
         attributes={"title": "Restart payroll", "recent_views": [{"at": AT, "person": "bob"}], "helpful": 2},
     ),
     CIData(
+        id="claim:k8s:deployment/frontend",
+        kind="SourceClaim",
+        name="k8s: deployment/frontend",
+        attributes={
+            "source": "k8s",
+            "key": "deployment/frontend",
+            "claimed_kind": "Application",
+            "attributes": {"image": "frontend:v1", "replicas": 3},
+            "evidence": [{"file": "frontend.yaml", "field": "spec.template", "line": 12}],
+            "last_seen": AT,
+        },
+    ),
+    CIData(
         id="freeze-1",
         kind="FreezeWindow",
         name="Year end",
@@ -203,6 +216,7 @@ SCENARIO_RELATIONSHIPS = [
     rel("REQ-1-manager_approval", "REQ-1", "TASK_OF"),
     rel("REQ-1-laptop", "REQ-1", "TASK_OF"),
     rel("REQ-1-laptop", "team-desk", "ASSIGNED_TO"),
+    rel("claim:k8s:deployment/frontend", "app-pay", "CLAIMS"),
 ]
 
 

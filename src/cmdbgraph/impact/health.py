@@ -165,5 +165,7 @@ def registry_health(g: ImpactGraph, registry: Registry) -> HealthReport:
     tickets, changes, articles or catalog entries) count as orphans."""
     kinds = registry.kinds
     owned = [k for k, spec in kinds.items() if spec.category in OWNED_CATEGORIES]
-    configuration = [k for k, spec in kinds.items() if spec.category != "service_management"]
+    configuration = [
+        k for k, spec in kinds.items() if spec.category not in ("service_management", "provenance")
+    ]
     return graph_health(g, owned, orphan_kinds=configuration)

@@ -31,6 +31,7 @@ Category = Literal[
     "organisation",
     "commercial",
     "service_management",
+    "provenance",
 ]
 
 KIND_NAME = re.compile(r"^[A-Z][A-Za-z0-9]*$")
@@ -368,6 +369,23 @@ BUILTIN_KINDS: Mapping[str, KindSpec] = {
             start=_S(type="datetime", required=True),
             end=_S(type="datetime", required=True),
             scope=_S(type="list"),
+        ),
+        KindSpec(
+            name="SourceClaim",
+            category="provenance",
+            description="What one import source says about one CI (CLAIMS it): reconciliation merges "
+            "the claims of every source into the CI by precedence, and retires what a source stopped saying",
+            attributes={
+                "source": _S(required=True, description="the import source (--source NAME)"),
+                "key": _S(required=True, description="the source's own name for the CI"),
+                "claimed_kind": _S(),
+                "identity": _S(type="object", description="the identifying attributes it claims"),
+                "attributes": _S(type="object", description="every attribute value it claims"),
+                "evidence": _S(type="list", description="where it was read: {file, field, line, detail}"),
+                "first_seen": _S(type="datetime"),
+                "last_seen": _S(type="datetime"),
+                "stale_since": _S(type="datetime", description="the first run that no longer reported it"),
+            },
         ),
         *(
             KindSpec(

@@ -103,6 +103,7 @@ BUILTIN_REL_TYPES: Mapping[str, RelTypeSpec] = {
         _rt("REPORTED_AT", False, "ticket concerns target location (building, floor, room)"),
         _rt("ORDERED_FROM", False, "service request was ordered from target catalog item"),
         _rt("TASK_OF", False, "fulfilment task or approval belongs to target request"),
+        _rt("CLAIMS", False, "an import source's claim describes target CI (provenance)"),
     )
 }
 

@@ -1,0 +1,1 @@
+"""Importers: each turns one format's files into a :class:`~cmdbgraph.ingest.sources.SourceGraph`."""
