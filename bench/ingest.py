@@ -12,6 +12,11 @@ the baseline measured in the same run (absolute times on shared machines are noi
   validation, planning, JSON encoding, rows plus audit history, index upkeep, 10k-row batches.
 - file: the same through a JSON graph file (streaming parse + validation + store).
 - reopen: opening the store file (rebuilding the in-memory index from SQLite).
+- csv: the same graph as a CSV pair (a CI file and a relationships file, written beforehand):
+  ``read_csv`` through a column mapping (streaming parse, type coercion, reference checks), the
+  claims as records (key = CI id, mapped kind, attributes) and ``load_records`` into a fresh
+  :class:`EmbeddedStore`, as the store row does. Criticality is not a CSV column here (the
+  records get the default); nothing is reconciled (the store is empty).
 
 With ``--store URI`` (``bolt://``, ``neo4j://``, ...; credentials default to
 ``CMDBGRAPH_NEO4J_USER`` / ``CMDBGRAPH_NEO4J_PASSWORD``, the flavour to ``CMDBGRAPH_NEO4J_FLAVOUR``)
@@ -31,6 +36,7 @@ It also prints the resident memory the in-memory index costs per CI (RSS growth 
 from __future__ import annotations
 
 import argparse
+import csv
 import gc
 import random
 import sqlite3
@@ -47,8 +53,11 @@ from bolt_store import add_store_options, open_bolt_store
 
 from cmdbgraph.graphdb import EmbeddedStore
 from cmdbgraph.graphdb import sqlite_sql as sql
+from cmdbgraph.graphdb.gc_pause import gc_paused
 from cmdbgraph.graphdb.neo4j import Neo4jStore
 from cmdbgraph.ingest.graphfile import read_graph_files, write_graph_file
+from cmdbgraph.ingest.importers.tabular import read_csv
+from cmdbgraph.ingest.importers.tabular_mappings import CsvMapping
 from cmdbgraph.ingest.loader import load_records
 from cmdbgraph.schema import CIData, Relationship
 
@@ -61,6 +70,21 @@ BASE_CI = "INSERT INTO ci (id, kind, doc) VALUES (?, ?, ?)"
 BASE_REL = "INSERT INTO rel (source, type, target, doc) VALUES (?, ?, ?, ?)"
 T = TypeVar("T")
 KINDS = ("BusinessService", "Service", "API", "Database", "Host", "Datacenter")
+CSV_MAPPING = CsvMapping.model_validate(
+    {
+        "name": "bench",
+        "cis": {
+            "key": "id",
+            "name": "name",
+            "kind": "kind",
+            "attributes": {
+                "index": {"column": "index", "type": "integer"},
+                "layer": {"column": "layer", "type": "integer"},
+            },
+        },
+        "relationships": {"source": "source", "target": "target", "type": "type"},
+    }
+)
 FALKORDB_NOTE = (
     "note: FalkorDB's Bolt listener is not Neo4j (small statements, its own engine): "
     "its numbers say nothing about Neo4j's speed"
@@ -132,6 +156,37 @@ def ingest_file(path: Path, graph_file: Path) -> None:
         load_records(store, content.cis, content.relationships, actor="bench")
 
 
+def write_csv_pair(work: Path, cis: list[CIData], rels: list[Relationship]) -> tuple[Path, Path]:
+    """The graph as the CSV pair :data:`CSV_MAPPING` reads."""
+    cis_file, rels_file = work / "cis.csv", work / "relationships.csv"
+    with cis_file.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["id", "kind", "name", "index", "layer"])
+        writer.writerows((c.id, c.kind, c.name, c.attributes["index"], c.attributes["layer"]) for c in cis)
+    with rels_file.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["source", "type", "target"])
+        writer.writerows((r.source, r.type, r.target) for r in rels)
+    return cis_file, rels_file
+
+
+def ingest_csv(path: Path, cis_file: Path, rels_file: Path) -> int:
+    """Read the CSV pair, load its claims as records; the number of records written.
+
+    The claims become records with the collector paused, as ``read_graph_files`` builds its own.
+    """
+    graph = read_csv(cis_file, rels_file, CSV_MAPPING)
+    with gc_paused(freeze=True):
+        cis = [CIData(id=c.key, kind=c.kind, name=c.name, attributes=c.attributes) for c in graph.cis]
+        rels = [
+            Relationship(source=r.source_key, target=r.target_key, type=r.type) for r in graph.relationships
+        ]
+    del graph
+    with EmbeddedStore(path) as store:
+        result = load_records(store, cis, rels, actor="bench")
+    return len(result.created_cis) + len(result.created_relationships)
+
+
 def reopen(path: Path) -> tuple[float, int]:
     """Seconds to open the store (index rebuild) and the RSS it added."""
     gc.collect()
@@ -176,17 +231,24 @@ def main() -> int:
         work = Path(tmp)
         graph_file = work / "graph.json"
         write_graph_file(graph_file, cis, rels)
-        runs: dict[str, list[float]] = {"baseline": [], "store": [], "file": [], "reopen": []}
+        cis_file, rels_file = write_csv_pair(work, cis, rels)
+        runs: dict[str, list[float]] = {"baseline": [], "store": [], "file": [], "reopen": [], "csv": []}
         problems: list[str] = []
         want = (sorted(c.id for c in cis), sorted(r.key for r in rels))
         rss_per_ci = 0.0
         for run in range(args.repeat):
-            raw_path, store_path, file_path = (work / f"{name}{run}.db" for name in ("raw", "store", "file"))
+            raw_path, store_path, file_path, csv_path = (
+                work / f"{name}{run}.db" for name in ("raw", "store", "file", "csv")
+            )
             runs["baseline"].append(timed(partial(baseline, raw_path, ci_rows, rel_rows)))
             runs["store"].append(timed(partial(ingest_models, store_path, cis, rels)))
             runs["file"].append(timed(partial(ingest_file, file_path, graph_file)))
             seconds, rss_growth = reopen(store_path)
             runs["reopen"].append(seconds)
+            written, seconds = timed_result(partial(ingest_csv, csv_path, cis_file, rels_file))
+            runs["csv"].append(seconds)
+            if written != len(cis) + len(rels):
+                problems.append(f"csv: wrote {written} records, the graph has {len(cis) + len(rels)}")
             rss_per_ci = rss_growth / len(cis)
             if bolt is not None:
                 store, label = bolt.store, bolt.label

@@ -149,6 +149,7 @@ def main(argv: list[str] | None = None) -> None:
         impact_commands,
         knowledge_commands,
         map_commands,
+        provenance_commands,
         service_commands,
         sla_commands,
         ticket_commands,

@@ -19,6 +19,7 @@ from cmdbgraph.graphdb import Direction, WriteResult
 from cmdbgraph.graphdb.migrate import migrate as migrate_store
 from cmdbgraph.ingest.demo import DEMO_MAX_SIZE, DEMO_MIN_SIZE, iter_enterprise
 from cmdbgraph.ingest.graphfile import read_graph_files, write_graph_file
+from cmdbgraph.ingest.graphml import write_graphml_file
 from cmdbgraph.ingest.loader import load_records
 from cmdbgraph.schema import CIData, Relationship, StoreError
 
@@ -109,55 +110,157 @@ def demo(
 @app.command("import")
 def import_(
     ctx: typer.Context,
-    paths: Annotated[list[Path], typer.Argument(help="Graph files (JSON or YAML)")],
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the diff, write nothing")] = False,
-    source: Annotated[str | None, typer.Option(help="Provenance source name")] = None,
-    batch_size: Annotated[
-        int | None, typer.Option(min=1, help="Write in transactions of about N records (default: one)")
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders to import")],
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="auto, graph, backstage, kubernetes, compose or csv (auto: by content; "
+            "graph files keep the graph-file import)",
+        ),
+    ] = "auto",
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show adds, changes, conflicts and retirements; write nothing")
+    ] = False,
+    source: Annotated[
+        str | None,
+        typer.Option(help="Source name: required for backstage/kubernetes/compose/csv (each run syncs it)"),
     ] = None,
+    batch_size: Annotated[
+        int | None,
+        typer.Option(min=1, help="Graph files: write in transactions of about N records (default: one)"),
+    ] = None,
+    grace_days: Annotated[
+        float,
+        typer.Option(
+            "--grace-days", min=0, help="Days a claim the source stopped reporting stays before it is retired"
+        ),
+    ] = 7,
+    env_file: Annotated[
+        Path | None, typer.Option("--env-file", help="compose: the .env file for ${VAR} interpolation")
+    ] = None,
+    mapping: Annotated[
+        str | None, typer.Option("--mapping", help="csv: column mapping file, or servicenow / itop")
+    ] = None,
+    relationships: Annotated[
+        Path | None, typer.Option("--relationships", help="csv: the relationships file")
+    ] = None,
+    allow_dangling: Annotated[
+        bool,
+        typer.Option(
+            "--allow-dangling",
+            help="backstage: references to entities not in these files become notes, not errors",
+        ),
+    ] = False,
     json_out: JsonOpt = False,
 ) -> None:
-    """Import graph files idempotently: validate everything, then write in batches."""
+    """Import graph files idempotently, or sync a source (Backstage catalog, Kubernetes
+    manifests, docker compose, CSV export) by reconciling its claims with the store: one
+    transaction per run; what the source stopped reporting is retired after the grace period."""
+    from datetime import UTC, datetime, timedelta
+
+    from cmdbgraph.cli.provenance_commands import sync_report_document, sync_report_renderables
+    from cmdbgraph.ingest.importers.detect import SourceFormat, detect_format, read_source
+    from cmdbgraph.ingest.reconcile import check_source_name
+    from cmdbgraph.ingest.sync import sync_source
+    from cmdbgraph.schema import InvalidInput
+
+    choices = [f.value for f in SourceFormat]
+    if fmt.lower() not in choices:
+        raise typer.BadParameter(f"--format must be one of {', '.join(choices)}, not {fmt!r}")
+    chosen = SourceFormat(fmt.lower())
+    if chosen is SourceFormat.AUTO:
+        chosen = detect_format(paths)
+    for option, value, wanted in (
+        ("--env-file", env_file, SourceFormat.COMPOSE),
+        ("--mapping", mapping, SourceFormat.CSV),
+        ("--relationships", relationships, SourceFormat.CSV),
+        ("--allow-dangling", allow_dangling or None, SourceFormat.BACKSTAGE),
+    ):
+        if value is not None and chosen is not wanted:
+            raise typer.BadParameter(f"{option} applies to --format {wanted}, these paths are {chosen}")
     state = state_of(ctx)
-    with err_console.status("reading and validating"):
-        content = read_graph_files(paths)
+    if chosen is SourceFormat.GRAPH:
+        with err_console.status("reading and validating"):
+            content = read_graph_files(paths)
+        store = state.open_store(create=True)
+        with progress_bar("importing") as update:
+            result = load_records(
+                store,
+                content.cis,
+                content.relationships,
+                actor=state.settings.audit_actor(),
+                source=source or f"file:{paths[0].name}",
+                batch_size=batch_size,
+                dry_run=dry_run,
+                origin=content.origin,
+                progress=update,
+            )
+        if json_out:
+            emit_json(_result_json(result))
+        else:
+            title = "dry run: nothing written" if dry_run else "imported"
+            out_console.print(result_summary(result, title))
+            if dry_run:
+                out_console.print(change_list(result))
+        return
+    if source is None:
+        raise typer.BadParameter(f"--source NAME is required for --format {chosen}")
+    if check_source_name(source):
+        raise InvalidInput(check_source_name(source))
+    if batch_size is not None:
+        raise typer.BadParameter("--batch-size applies to graph files; a source sync is one transaction")
+    with progress_bar(f"reading {chosen}") as update:
+        graph = read_source(
+            chosen,
+            paths,
+            env_file=env_file,
+            mapping=mapping,
+            relationships=relationships,
+            allow_dangling=allow_dangling,
+            progress=update,
+        )
+        update(len(graph.cis) + len(graph.relationships), len(graph.cis) + len(graph.relationships))
     store = state.open_store(create=True)
-    with progress_bar("importing") as update:
-        result = load_records(
+    with progress_bar("reconciling and writing") as update:
+        report = sync_source(
             store,
-            content.cis,
-            content.relationships,
+            graph,
+            source=source,
             actor=state.settings.audit_actor(),
-            source=source or f"file:{paths[0].name}",
-            batch_size=batch_size,
+            now=datetime.now(UTC),
+            grace=timedelta(days=grace_days),
             dry_run=dry_run,
-            origin=content.origin,
             progress=update,
         )
     if json_out:
-        emit_json(_result_json(result))
+        emit_json(sync_report_document(report))
     else:
-        title = "dry run: nothing written" if dry_run else "imported"
-        out_console.print(result_summary(result, title))
-        if dry_run:
-            out_console.print(change_list(result))
+        for part in sync_report_renderables(report, shown=200 if dry_run else 20):
+            out_console.print(part)
 
 
 @app.command()
 def export(
     ctx: typer.Context,
     path: Annotated[Path | None, typer.Argument(help="Output file (stdout when omitted)")] = None,
-    fmt: Annotated[str | None, typer.Option("--format", help="json or yaml (default: by suffix)")] = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="json, yaml or graphml (default: by suffix)")
+    ] = None,
 ) -> None:
-    """Export the whole graph as a canonical graph file."""
-    chosen = fmt or ("yaml" if path is not None and path.suffix in (".yaml", ".yml") else "json")
-    if chosen not in ("json", "yaml"):
-        raise typer.BadParameter("--format must be json or yaml")
+    """Export the whole graph as a canonical graph file, or as GraphML (for Gephi, yEd, networkx)."""
+    by_suffix = {".yaml": "yaml", ".yml": "yaml", ".graphml": "graphml"}
+    chosen = fmt or (by_suffix.get(path.suffix, "json") if path is not None else "json")
+    if chosen not in ("json", "yaml", "graphml"):
+        raise typer.BadParameter("--format must be json, yaml or graphml")
     store = state_of(ctx).open_store()
     target = path if path is not None else sys.stdout.buffer
-    write_graph_file(
-        target, store.iter_cis(), store.iter_relationships(), "yaml" if chosen == "yaml" else "json"
-    )
+    if chosen == "graphml":
+        write_graphml_file(target, store.iter_cis(), store.iter_relationships())
+    else:
+        write_graph_file(
+            target, store.iter_cis(), store.iter_relationships(), "yaml" if chosen == "yaml" else "json"
+        )
     if path is not None:
         counts = store.counts()
         err_console.print(f"wrote {counts.cis} CIs and {counts.relationships} relationships to {path}")

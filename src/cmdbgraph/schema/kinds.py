@@ -385,6 +385,11 @@ BUILTIN_KINDS: Mapping[str, KindSpec] = {
                 "first_seen": _S(type="datetime"),
                 "last_seen": _S(type="datetime"),
                 "stale_since": _S(type="datetime", description="the first run that no longer reported it"),
+                "claimed_name": _S(description="the name the source gave the CI"),
+                "ci_origin": _S(
+                    enum=("import", "existing"),
+                    description="whether an import created the CI (then it is retired with its last claim)",
+                ),
             },
         ),
         *(

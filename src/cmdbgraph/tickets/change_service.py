@@ -476,7 +476,7 @@ class ChangeService:
                 problems.append(Problem("UNKNOWN_REFERENCE", f"no CI with id {ref!r}", field=field))
                 continue
             spec = self.store.registry.kinds.get(ci.kind)
-            if spec is not None and spec.category == "service_management":
+            if spec is not None and spec.category in ("service_management", "provenance"):
                 problems.append(
                     Problem(
                         "WRONG_KIND",

@@ -3,7 +3,8 @@ relationship type, the role colours of each map kind, and the legend (pure data,
 
 - **Shape** follows the kind's registry category (``business`` a star, ``application`` a dot,
   ``data`` a diamond, ``infrastructure`` a square, ``location`` a triangle, ``organisation`` a
-  downward triangle, ``commercial`` and ``service_management`` a hexagon). Every shape draws its
+  downward triangle, ``commercial`` and ``service_management`` a hexagon, ``provenance`` a
+  square). Every shape draws its
   label below it, so node *size* can carry criticality.
 - **Colour** is the kind's own (built-in kinds have fixed colours; other kinds get a stable one
   from a palette, chosen by a hash of the name, never Python's salted ``hash``). Maps that
@@ -39,6 +40,7 @@ CATEGORY_SHAPES: Final[dict[str, Shape]] = {
     "organisation": "triangleDown",
     "commercial": "hexagon",
     "service_management": "hexagon",
+    "provenance": "square",
 }
 DEFAULT_SHAPE: Final[Shape] = "dot"
 
@@ -70,6 +72,7 @@ KIND_COLOURS: Final[dict[str, str]] = {
     "Incident": "#ad494a",
     "ServiceRequest": "#d6616b",
     "Problem": "#e7969c",
+    "SourceClaim": "#969696",
 }
 PALETTE: Final[tuple[str, ...]] = (
     "#393b79",
