@@ -14,6 +14,8 @@ Only composition roots (the CLI, the GraphQL app) build it; nothing else reads t
 - ``CMDBGRAPH_GRAPHIQL``: serve the offline GraphiQL page at ``GET /graphql`` (development; default
   off — production leaves it off).
 - ``CMDBGRAPH_LOG_LEVEL``: the server's log level (info).
+- ``CMDBGRAPH_SYNC_RULES``: the default ``--rules`` file of source imports (precedence and
+  identification rules), so every run of every source is reconciled by the same rules.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=0, le=65535)
     graphiql: bool = False
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
+    sync_rules: Path | None = None
 
     def neo4j_options(self) -> Neo4jOptions:
         """How to log in to a Neo4j store."""

@@ -145,6 +145,14 @@ def import_(
     relationships: Annotated[
         Path | None, typer.Option("--relationships", help="csv: the relationships file")
     ] = None,
+    rules_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--rules",
+            help="YAML/JSON file of source precedence per field and identification rules per kind "
+            "[env CMDBGRAPH_SYNC_RULES]",
+        ),
+    ] = None,
     allow_dangling: Annotated[
         bool,
         typer.Option(
@@ -163,6 +171,7 @@ def import_(
     from cmdbgraph.ingest.importers.detect import SourceFormat, detect_format, read_source
     from cmdbgraph.ingest.reconcile import check_source_name
     from cmdbgraph.ingest.sync import sync_source
+    from cmdbgraph.ingest.sync_rules import load_sync_rules
     from cmdbgraph.schema import InvalidInput
 
     choices = [f.value for f in SourceFormat]
@@ -210,6 +219,8 @@ def import_(
         raise InvalidInput(check_source_name(source))
     if batch_size is not None:
         raise typer.BadParameter("--batch-size applies to graph files; a source sync is one transaction")
+    rules_file = rules_file or state.settings.sync_rules
+    rules, precedence = load_sync_rules(rules_file) if rules_file is not None else (None, None)
     with progress_bar(f"reading {chosen}") as update:
         graph = read_source(
             chosen,
@@ -230,6 +241,8 @@ def import_(
             actor=state.settings.audit_actor(),
             now=datetime.now(UTC),
             grace=timedelta(days=grace_days),
+            rules=rules,
+            precedence=precedence,
             dry_run=dry_run,
             progress=update,
         )
