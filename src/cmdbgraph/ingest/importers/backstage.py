@@ -64,7 +64,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, Literal
 
-from cmdbgraph.ingest.importers.backstage_files import Document, field_path, read_catalog
+from cmdbgraph.ingest.importers.backstage_files import read_catalog
 from cmdbgraph.ingest.importers.backstage_kinds import attributes, ci_kind, identity
 from cmdbgraph.ingest.importers.backstage_refs import (
     BACKSTAGE_KINDS,
@@ -76,6 +76,7 @@ from cmdbgraph.ingest.importers.backstage_refs import (
     RefField,
     parse_ref,
 )
+from cmdbgraph.ingest.importers.yaml_lines import YamlDocument, YamlList, YamlMap, field_path
 from cmdbgraph.ingest.sources import Evidence, SourceCI, SourceGraph, SourceRelationship, slug
 from cmdbgraph.schema import InvalidInput, Problem
 
@@ -92,15 +93,15 @@ _NON_CI_REASON: Final[Mapping[str, str]] = {
 
 @dataclass(frozen=True, slots=True)
 class _Entity:
-    doc: Document
+    doc: YamlDocument
     kind: str
     """Lower case (``api``)."""
     ref: EntityRef
-    metadata: Mapping[str, object]
-    spec: Mapping[str, object]
+    metadata: YamlMap
+    spec: YamlMap
 
     def where(self) -> str:
-        return self.doc.where(("metadata", "name"))
+        return self.doc.loc_at("metadata", "name").where
 
 
 @dataclass
@@ -114,14 +115,14 @@ class _Build:
     entities: dict[str, _Entity] = field(default_factory=dict)
     edges: dict[tuple[str, str, str], list[Evidence]] = field(default_factory=dict)
 
-    def problem(self, code: str, message: str, doc: Document, path: tuple[str | int, ...]) -> None:
-        self.problems.append(Problem(code, message, where=doc.where(path), field=field_path(path)))
+    def problem(self, code: str, message: str, doc: YamlDocument, path: tuple[str | int, ...]) -> None:
+        self.problems.append(Problem(code, message, where=doc.loc_at(*path).where, field=field_path(*path)))
 
 
-def _entity(doc: Document, build: _Build, skipped: dict[str, int]) -> _Entity | None:
+def _entity(doc: YamlDocument, build: _Build, skipped: dict[str, int]) -> _Entity | None:
     """The entity in ``doc`` (``None``, with problems or a skip count, when there is none)."""
-    data = doc.data
-    if not isinstance(data, dict):
+    data = doc.value
+    if not isinstance(data, YamlMap):
         skipped[doc.file] += 1
         return None
     api, kind = data.get("apiVersion"), data.get("kind")
@@ -141,7 +142,7 @@ def _entity(doc: Document, build: _Build, skipped: dict[str, int]) -> _Entity | 
         build.problem("UNKNOWN_ENTITY_KIND", f"unknown entity kind {kind!r} (known: {known})", doc, ("kind",))
         return None
     metadata = data.get("metadata")
-    if not isinstance(metadata, dict):
+    if not isinstance(metadata, YamlMap):
         code = "MISSING_FIELD" if metadata is None else "BAD_FIELD"
         build.problem(code, "an entity needs a metadata mapping with a name", doc, ("metadata",))
         return None
@@ -158,16 +159,16 @@ def _entity(doc: Document, build: _Build, skipped: dict[str, int]) -> _Entity | 
         ok = False
     spec = data.get("spec")
     if spec is None:
-        spec = {}
-    if not isinstance(spec, dict):
+        spec = YamlMap(doc.loc)
+    if not isinstance(spec, YamlMap):
         build.problem("BAD_FIELD", "spec must be a mapping", doc, ("spec",))
         ok = False
-    if not ok or not isinstance(name, str) or not isinstance(namespace, str) or not isinstance(spec, dict):
+    if not ok or not isinstance(name, str) or not isinstance(namespace, str) or not isinstance(spec, YamlMap):
         return None
     return _Entity(doc, kind_lc, EntityRef(BACKSTAGE_KINDS[kind_lc], namespace, name), metadata, spec)
 
 
-def _collect(documents: Sequence[Document], build: _Build) -> None:
+def _collect(documents: Sequence[YamlDocument], build: _Build) -> None:
     """Every entity, by key; duplicates are problems, skipped documents notes."""
     skipped: dict[str, int] = defaultdict(int)
     for doc in documents:
@@ -214,7 +215,7 @@ def _refs(entity: _Entity, spec_field: RefField, build: _Build) -> None:
     raw = entity.spec.get(spec_field.name)
     if raw is None:
         return
-    items = list(enumerate(raw)) if isinstance(raw, list) else [(None, raw)]
+    items = list(enumerate(raw)) if isinstance(raw, YamlList) else [(None, raw)]
     for i, item in items:
         path: tuple[str | int, ...] = ("spec", spec_field.name) if i is None else ("spec", spec_field.name, i)
         doc = entity.doc
@@ -238,7 +239,7 @@ def _refs(entity: _Entity, spec_field: RefField, build: _Build) -> None:
             build.problem("SELF_REF", f"{ref.key} refers to itself", doc, path)
             continue
         target = build.entities.get(ref.key)
-        where = f"{doc.where(path)} {field_path(path)}"
+        where = f"{doc.loc_at(*path).where} {field_path(*path)}"
         if target is None:
             if not build.check_dangling:
                 continue
@@ -253,7 +254,9 @@ def _refs(entity: _Entity, spec_field: RefField, build: _Build) -> None:
             continue
         source, dest = (ref.key, entity.ref.key) if spec_field.reverse else (entity.ref.key, ref.key)
         detail = item if isinstance(item, str) else repr(item)
-        evidence = Evidence(file=doc.file, field=field_path(path), line=doc.line(path), detail=detail)
+        evidence = Evidence(
+            file=doc.file, field=field_path(*path), line=doc.loc_at(*path).line, detail=detail
+        )
         build.edges.setdefault((source, spec_field.rel, dest), []).append(evidence)
 
 
@@ -271,7 +274,9 @@ def _ci(entity: _Entity, suggested_id: str, build: _Build) -> SourceCI:
         identity=identity(entity.kind, entity.ref.name, entity.ref.key, attrs),
         attributes=attrs,
         evidence=(
-            Evidence(file=entity.doc.file, field="metadata.name", line=entity.doc.line(("metadata", "name"))),
+            Evidence(
+                file=entity.doc.file, field="metadata.name", line=entity.doc.loc_at("metadata", "name").line
+            ),
         ),
     )
 
@@ -291,7 +296,7 @@ def _suggested_ids(entities: Sequence[_Entity]) -> dict[str, str]:
     return ids
 
 
-def _build(documents: Sequence[Document], build: _Build) -> SourceGraph | None:
+def _build(documents: Sequence[YamlDocument], build: _Build) -> SourceGraph | None:
     _collect(documents, build)
     cis = [e for e in build.entities.values() if e.kind not in NON_CI_KINDS]
     for entity in cis:
@@ -308,7 +313,7 @@ def _build(documents: Sequence[Document], build: _Build) -> SourceGraph | None:
     return SourceGraph(format=FORMAT, cis=source_cis, relationships=relationships, notes=tuple(build.notes))
 
 
-def build_graph(documents: Sequence[Document], *, dangling: Dangling = "error") -> SourceGraph:
+def build_graph(documents: Sequence[YamlDocument], *, dangling: Dangling = "error") -> SourceGraph:
     """The source graph of already parsed documents (pure; raises :class:`InvalidInput`)."""
     build = _Build(dangling=dangling, check_dangling=True)
     graph = _build(documents, build)

@@ -13,22 +13,27 @@ This module is the importer's only I/O. :func:`read_catalog` takes files or fold
   is not read and is reported as a note, never as an error, because the entities themselves are
   what is imported (a reference into a file that was not read shows up as a dangling reference).
 
-:func:`parse_yaml` is pure: it composes each document's node tree (``yaml.compose_all`` with the
-safe C loader), constructs the value with PyYAML's *safe* constructor, and keeps the line of every
-mapping key and sequence item so that problems and evidence can say ``FILE:LINE``. Malformed YAML
-is a ``BAD_YAML`` problem at the line PyYAML reports; the file's documents are then left out.
+Each file is loaded by :func:`~cmdbgraph.ingest.importers.yaml_lines.load_yaml_documents`, which
+keeps the line of every mapping key and sequence item so that problems and evidence can say
+``FILE:LINE``. Malformed YAML (a syntax error, a duplicate key ...) is a ``BAD_YAML`` problem at
+its line; the file's documents are then left out, and so are empty and ``null`` documents.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
+from cmdbgraph.ingest.importers.yaml_lines import (
+    YamlDocument,
+    YamlList,
+    YamlMap,
+    field_path,
+    load_yaml_documents,
+)
 from cmdbgraph.schema import Problem
 
 Path_ = tuple[str | int, ...]
@@ -38,95 +43,11 @@ _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _GLOB = re.compile(r"[*?\[]")
 
 
-@dataclass(frozen=True, slots=True)
-class Document:
-    """One YAML document of one file: its value and the line of each key and item in it."""
-
-    file: str
-    data: object
-    start_line: int
-    lines: Mapping[Path_, int] = field(default_factory=dict)
-
-    def line(self, path: Path_ = ()) -> int:
-        """The line of ``path`` (or of its nearest enclosing key; the document start at worst)."""
-        for n in range(len(path), 0, -1):
-            found = self.lines.get(path[:n])
-            if found is not None:
-                return found
-        return self.start_line
-
-    def where(self, path: Path_ = ()) -> str:
-        """``FILE:LINE`` of ``path``."""
-        return f"{self.file}:{self.line(path)}"
-
-
-def field_path(path: Path_) -> str:
-    """``("spec", "dependsOn", 0)`` -> ``"spec.dependsOn[0]"``.
-
-    >>> field_path(("spec", "dependsOn", 0))
-    'spec.dependsOn[0]'
-    """
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
-    return text
-
-
-def _index(node: yaml.Node, path: Path_, lines: dict[Path_, int], stack: set[int]) -> None:
-    """Record the line of every mapping key and sequence item under ``node``."""
-    if id(node) in stack:  # a recursive alias
-        return
-    stack.add(id(node))
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            if isinstance(key_node, yaml.ScalarNode):
-                sub = (*path, str(key_node.value))
-                lines.setdefault(sub, key_node.start_mark.line + 1)
-                _index(value_node, sub, lines, stack)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            sub = (*path, i)
-            lines.setdefault(sub, item.start_mark.line + 1)
-            _index(item, sub, lines, stack)
-    stack.discard(id(node))
-
-
-def parse_yaml(content: bytes | str, file: str) -> tuple[list[Document], list[Problem]]:
-    """The documents of one file (empty documents left out), or one ``BAD_YAML`` problem.
-
-    >>> docs, problems = parse_yaml("a: 1\\n---\\nkind: X\\nspec:\\n  owner: t\\n", "f.yaml")
-    >>> [d.data for d in docs], docs[1].where(("spec", "owner")), problems
-    ([{'a': 1}, {'kind': 'X', 'spec': {'owner': 't'}}], 'f.yaml:5', [])
-    >>> parse_yaml("a: [1\\n", "bad.yaml")[1][0].code
-    'BAD_YAML'
-    """
-    constructor = yaml.SafeLoader("")
-    documents: list[Document] = []
-    try:
-        for node in yaml.compose_all(content, Loader=yaml.CSafeLoader):
-            if node is None:
-                continue
-            data = constructor.construct_document(node)
-            if data is None:
-                continue
-            lines: dict[Path_, int] = {}
-            _index(node, (), lines, set())
-            documents.append(Document(file, data, node.start_mark.line + 1, lines))
-    except yaml.YAMLError as exc:
-        line = None
-        if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
-            line = exc.problem_mark.line + 1
-        reason = exc.problem if isinstance(exc, yaml.MarkedYAMLError) and exc.problem else str(exc)
-        where = file if line is None else f"{file}:{line}"
-        return [], [Problem("BAD_YAML", f"malformed YAML: {' '.join(str(reason).split())}", where=where)]
-    return documents, []
-
-
 @dataclass
 class CatalogRead:
     """What :func:`read_catalog` found: documents in reading order, problems, notes."""
 
-    documents: list[Document] = field(default_factory=list)
+    documents: list[YamlDocument] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -141,17 +62,17 @@ def _walk(root: Path) -> list[Path]:
     return sorted(found, key=lambda p: p.relative_to(root).as_posix())
 
 
-def _is_location(doc: Document) -> bool:
-    data = doc.data
-    return isinstance(data, dict) and str(data.get("kind", "")).lower() == "location"
+def _is_location(doc: YamlDocument) -> bool:
+    data = doc.value
+    return isinstance(data, YamlMap) and str(data.get("kind", "")).lower() == "location"
 
 
-def location_targets(doc: Document) -> tuple[list[tuple[str, Path_]], list[Problem], bool]:
+def location_targets(doc: YamlDocument) -> tuple[list[tuple[str, Path_]], list[Problem], bool]:
     """A Location's targets with their paths in the document, shape problems, and whether its
     ``spec.presence`` is ``optional``."""
-    assert isinstance(doc.data, dict)
-    spec = doc.data.get("spec")
-    if not isinstance(spec, dict):
+    assert isinstance(doc.value, YamlMap)
+    spec = doc.value.map("spec")
+    if spec is None:
         return [], [], False
     targets: list[tuple[str, Path_]] = []
     problems: list[Problem] = []
@@ -163,7 +84,7 @@ def location_targets(doc: Document) -> tuple[list[tuple[str, Path_]], list[Probl
             problems.append(_bad_target(doc, ("spec", "target")))
     many = spec.get("targets")
     if many is not None:
-        if not isinstance(many, list):
+        if not isinstance(many, YamlList):
             problems.append(_bad_target(doc, ("spec", "targets")))
         else:
             for i, target in enumerate(many):
@@ -174,12 +95,12 @@ def location_targets(doc: Document) -> tuple[list[tuple[str, Path_]], list[Probl
     return targets, problems, spec.get("presence") == "optional"
 
 
-def _bad_target(doc: Document, path: Path_) -> Problem:
+def _bad_target(doc: YamlDocument, path: Path_) -> Problem:
     return Problem(
         "BAD_FIELD",
         "a Location target must be a string (and spec.targets a list of strings)",
-        where=doc.where(path),
-        field=field_path(path),
+        where=doc.loc_at(*path).where,
+        field=field_path(*path),
     )
 
 
@@ -188,14 +109,14 @@ def _inside(path: Path, roots: Sequence[Path]) -> bool:
     return any(real == root or root in real.parents for root in roots)
 
 
-def _follow(doc: Document, roots: Sequence[Path], out: CatalogRead) -> list[Path]:
+def _follow(doc: YamlDocument, roots: Sequence[Path], out: CatalogRead) -> list[Path]:
     """The local files a Location points at, inside ``roots``; notes for the rest."""
     targets, problems, optional = location_targets(doc)
     out.problems.extend(problems)
     base = Path(doc.file).parent
     found: list[Path] = []
     for target, path in targets:
-        where = f"{doc.where(path)} {field_path(path)}"
+        where = f"{doc.loc_at(*path).where} {field_path(*path)}"
         if _URL.match(target) and not Path(target).is_absolute():
             out.notes.append(f"{where}: Location target {target!r} is not a local path; not read")
             continue
@@ -250,9 +171,12 @@ def read_catalog(paths: Sequence[Path], *, follow_locations: bool = True) -> Cat
         except OSError as exc:
             out.problems.append(Problem("UNREADABLE_FILE", f"cannot read: {exc.strerror}", where=str(path)))
             continue
-        documents, problems = parse_yaml(content, str(path))
+        documents, problems = load_yaml_documents(content, str(path))
+        if problems:
+            out.problems.extend(problems)
+            continue
+        documents = [doc for doc in documents if doc.value is not None]
         out.documents.extend(documents)
-        out.problems.extend(problems)
         if follow_locations:
             for doc in documents:
                 if _is_location(doc):

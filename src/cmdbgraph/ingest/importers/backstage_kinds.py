@@ -40,11 +40,12 @@ the definition itself is not copied). Identity: ``name`` (``metadata.name`` in l
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from typing import Final
 
 from pydantic import JsonValue
+
+from cmdbgraph.ingest.importers.yaml_lines import YamlList, YamlMap, YamlValue, to_json
 
 COMPONENT_KINDS: Final[Mapping[str, str]] = {
     "service": "Service",
@@ -153,38 +154,22 @@ def ci_kind(kind: str, spec_type: str | None) -> tuple[str, str | None]:
     return found, None
 
 
-def to_json(value: object) -> JsonValue:
-    """A YAML value as JSON (dates and times as ISO text, anything else unknown as text)."""
-    if value is None or isinstance(value, str | bool | int | float):
-        return value
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return {str(k): to_json(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [to_json(v) for v in value]
-    return str(value)
-
-
-def _links(raw: object) -> list[JsonValue]:
+def _links(raw: YamlValue) -> list[JsonValue]:
     links: list[JsonValue] = []
-    for item in raw if isinstance(raw, list) else []:
-        if isinstance(item, Mapping) and isinstance(item.get("url"), str):
-            link: dict[str, JsonValue] = {"url": item["url"]}
-            if isinstance(item.get("title"), str):
-                link["title"] = item["title"]
-            links.append(link)
+    for _, item in raw.maps() if isinstance(raw, YamlList) else []:
+        url, title = item.text("url"), item.text("title")
+        if url is not None:
+            links.append({"url": url} if title is None else {"url": url, "title": title})
     return links
 
 
 def attributes(
-    kind: str, display_kind: str, ref_key: str, metadata: Mapping[str, object], spec: Mapping[str, object]
+    kind: str, display_kind: str, ref_key: str, metadata: YamlMap, spec: YamlMap
 ) -> dict[str, JsonValue]:
     """The attributes of an entity of (lower-case) Backstage ``kind`` (see the module docstring)."""
     attrs: dict[str, JsonValue] = {"backstage_ref": ref_key, "backstage_kind": display_kind}
-    profile = spec.get("profile")
-    profile = profile if isinstance(profile, Mapping) else {}
-    simple: dict[str, object] = {
+    profile = spec.map("profile") or YamlMap(spec.loc)
+    simple: dict[str, YamlValue] = {
         "backstage_type": spec.get("type"),
         "description": metadata.get("description"),
         "display_name": metadata.get("title") or profile.get("displayName"),
@@ -205,11 +190,11 @@ def attributes(
         protocol = API_PROTOCOLS.get(str(spec.get("type", "")).lower())
         if protocol is not None:
             attrs["protocol"] = protocol
-        definition = spec.get("definition")
-        if isinstance(definition, Mapping):
-            for placeholder in ("$text", "$json", "$yaml"):
-                if isinstance(definition.get(placeholder), str):
-                    attrs["definition_location"] = definition[placeholder]
+        definition = spec.map("definition")
+        for placeholder in ("$text", "$json", "$yaml"):
+            location = definition.text(placeholder) if definition is not None else None
+            if location is not None:
+                attrs["definition_location"] = location
     return attrs
 
 

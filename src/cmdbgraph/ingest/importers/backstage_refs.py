@@ -152,7 +152,8 @@ def parse_ref(value: object, *, default_kind: str | None, default_namespace: str
     elif isinstance(value, Mapping):
         kind, namespace, name = _compound(value)
     else:
-        raise RefError("BAD_REF", f"an entity reference must be a string, not {type(value).__name__}")
+        what = "list" if isinstance(value, list) else type(value).__name__
+        raise RefError("BAD_REF", f"an entity reference must be a string, not {what}")
     kind = kind if kind is not None else default_kind
     if kind is None:
         raise RefError(

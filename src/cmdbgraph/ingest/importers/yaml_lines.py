@@ -137,6 +137,25 @@ class YamlDocument:
     loc: Loc
     value: YamlValue
 
+    def loc_at(self, *path: str | int) -> Loc:
+        """Where the value at ``path`` (mapping keys and item indices) was written: its key or
+        item, or the nearest enclosing one that was written (the document's start at worst).
+
+        >>> doc = load_yaml_documents("kind: X\\nspec:\\n  owner: t\\n  deps: [a, b]\\n", "f")[0][0]
+        >>> doc.loc_at("spec", "deps", 1).where, doc.loc_at("spec", "system").line, doc.loc_at().line
+        ('f:4', 2, 1)
+        """
+        loc, node = self.loc, self.value
+        for part in path:
+            if isinstance(node, YamlMap) and isinstance(part, str) and part in node.locs:
+                loc, node = node.locs[part], node[part]
+                continue
+            if isinstance(node, YamlList) and isinstance(part, int) and 0 <= part < len(node.locs):
+                loc, node = node.locs[part], node[part]
+                continue
+            break
+        return loc
+
 
 class _Converter:
     """Node tree -> located values; collects problems instead of raising."""
@@ -231,11 +250,13 @@ def _local_tag(node: Node) -> bool:
     return isinstance(node.tag, str) and node.tag.startswith("!")
 
 
-def load_yaml_documents(text: str, file: str) -> tuple[list[YamlDocument], list[Problem]]:
+def load_yaml_documents(text: str | bytes, file: str) -> tuple[list[YamlDocument], list[Problem]]:
     """Every non-empty document of ``text`` with its locations, and the problems found.
 
-    ``file`` is the name used in locations. A syntax error ends the stream: the documents
-    before it are returned together with the problem (callers refuse the input anyway).
+    ``file`` is the name used in locations; ``bytes`` are decoded as YAML specifies (UTF-8, or
+    UTF-16 with a byte order mark; undecodable bytes are a problem). A syntax error ends the
+    stream: the documents before it are returned together with the problem (callers refuse the
+    input anyway).
     """
     convert = _Converter(file)
     documents: list[YamlDocument] = []
@@ -250,7 +271,8 @@ def load_yaml_documents(text: str, file: str) -> tuple[list[YamlDocument], list[
         message = " ".join(str(p) for p in (exc.context, exc.problem) if p) or "not valid YAML"
         convert.problems.append(Problem("BAD_YAML", f"not valid YAML: {message}", where=where))
     except yaml.YAMLError as exc:
-        convert.problems.append(Problem("BAD_YAML", f"not valid YAML: {exc}", where=file))
+        message = " ".join(str(exc).split())  # one line: a reader error names the offset below
+        convert.problems.append(Problem("BAD_YAML", f"not valid YAML: {message}", where=file))
     return documents, convert.problems
 
 
