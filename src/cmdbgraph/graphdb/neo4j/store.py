@@ -4,7 +4,9 @@
   (``execute_write``, so transient errors are retried). It takes the change feed's write lock,
   reads the batch's working set (the CIs it names and every relationship touching them), plans
   the batch with the same pure :func:`plan_batch` the embedded store uses, and writes the plan
-  as ``UNWIND $rows`` chunks of ``batch_size`` rows plus one history node per change.
+  as ``UNWIND $rows`` chunks of ``batch_size`` rows plus one history node per change. The
+  working set, the plan's statements and :meth:`Neo4jStore.restore`'s load are in
+  :mod:`cmdbgraph.graphdb.neo4j.writes`; this module owns the transactions and the reads.
 - **Reads** run in managed read transactions (``execute_read``: READ routing in a cluster).
   A subgraph is fetched in one bounded query; analyses then run in Python on it, through the
   same ``impact/`` functions as for the embedded store.
@@ -21,29 +23,27 @@ parameters small (the listener splices them into the query text and crashes past
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import networkx as nx
 import orjson
 from neo4j import READ_ACCESS, WRITE_ACCESS, Driver, ManagedTransaction, Record
 from pydantic import JsonValue
 
-from cmdbgraph.graphdb.batch_plan import Plan, plan_batch
-from cmdbgraph.graphdb.documents import Decoder, entry_documents, entry_key
+from cmdbgraph.graphdb.batch_plan import plan_batch
+from cmdbgraph.graphdb.documents import Decoder
 from cmdbgraph.graphdb.memory_index import GraphIndex, check_page_size, page_of, replay_change
 from cmdbgraph.graphdb.neo4j import queries as q
 from cmdbgraph.graphdb.neo4j.connection import Neo4jOptions, shared_driver, translated
 from cmdbgraph.graphdb.neo4j.records import (
     TimeCodec,
     ci_from_properties,
-    ci_row,
     entry_from_properties,
-    history_row,
     rel_from_properties,
-    rel_row,
 )
+from cmdbgraph.graphdb.neo4j.writes import Progress, Writer, chunks, replay_history
 from cmdbgraph.graphdb.store import (
     Batch,
     Counts,
@@ -54,8 +54,6 @@ from cmdbgraph.graphdb.store import (
     Page,
     RelKey,
     WriteResult,
-    check_next,
-    raise_not_empty,
 )
 from cmdbgraph.schema import (
     CI,
@@ -68,12 +66,6 @@ from cmdbgraph.schema import (
 )
 
 T = TypeVar("T")
-FALKORDB_PARAM_BYTES = 2000
-"""FalkorDB's Bolt listener splices parameters into the query text and crashes (stack smashing)
-when that text passes about 4-8 kB (measured), so its statements carry at most this much."""
-Progress = Callable[[int, int], None]
-Step = tuple[str, str, Sequence[Any]]
-"""A statement, the name of its rows parameter, and the rows to run it over in chunks."""
 
 
 class Neo4jStore:
@@ -95,6 +87,7 @@ class Neo4jStore:
             raise ValueError("batch_size must be at least 1")
         self._times = TimeCodec(native=self.options.flavour == "neo4j")
         self._decoder = Decoder()
+        self._writer = Writer(self.options, self.registry, self._times)
         self._as_of_cache: tuple[int, GraphIndex] | None = None
         self._cache_lock = threading.Lock()
         with translated(uri):
@@ -190,173 +183,25 @@ class Neo4jStore:
             now = datetime.now(UTC)
             if last_at is not None:
                 now = max(now, last_at)
-            index = self._working_set(tx, batch)
+            index = self._writer.working_set(tx, batch)
             plan = plan_batch(batch, index, self.registry, source=source or actor, now=now)
             if not dry_run and not plan.empty:
-                seq = self._write_plan(tx, plan, seq=seq, actor=actor, at=now, progress=progress)
+                seq = self._writer.write_plan(tx, plan, seq=seq, actor=actor, at=now, progress=progress)
             plan.result.seq = seq
             plan.result.dry_run = dry_run
             return plan.result
 
         return self._read(work) if dry_run else self._write(work)
 
-    def _chunks(self, rows: Sequence[T]) -> Iterator[Sequence[T]]:
-        """``rows`` in chunks of at most ``batch_size`` rows (and, for FalkorDB's listener,
-        at most ``FALKORDB_PARAM_BYTES`` of parameter text)."""
-        size = self.options.batch_size
-        if self.options.flavour == "neo4j":
-            for start in range(0, len(rows), size):
-                yield rows[start : start + size]
-            return
-        chunk: list[T] = []
-        used = 0
-        for row in rows:
-            cost = len(orjson.dumps(row))
-            if chunk and (len(chunk) >= size or used + cost > FALKORDB_PARAM_BYTES):
-                yield chunk
-                chunk, used = [], 0
-            chunk.append(row)
-            used += cost
-        if chunk:
-            yield chunk
-
-    def _working_set(self, tx: ManagedTransaction, batch: Batch) -> GraphIndex:
-        """The part of the graph planning ``batch`` reads: the CIs it names, every relationship
-        touching an endpoint of a relationship it writes or a CI it deletes, and the
-        relationships of both ends of every grouped relationship among those."""
-        touching: dict[str, None] = {}
-        for rel in batch.upsert_relationships:
-            touching[rel.source] = touching[rel.target] = None
-        for source, _, target in batch.delete_relationships:
-            touching[source] = touching[target] = None
-        touching.update(dict.fromkeys(batch.delete_cis))
-        named = dict.fromkeys(c.id for c in batch.upsert_cis)
-        named.update(touching)
-        named.update(dict.fromkeys(batch.retire_cis))
-        index = GraphIndex()
-        for ids in self._chunks(list(named)):
-            for record in tx.run(q.GET_CIS, ids=ids):
-                index.put_ci(ci_from_properties(record["c"], self._times))
-        # then the relationships of the other end of a grouped relationship found (its consumer's
-        # whole redundancy group is checked when a member is deleted)
-        grouped: dict[str, None] = {}
-        for ids in self._chunks(list(touching)):
-            for rel in self._rels_touching(tx, ids):
-                index.put_rel(rel)
-                if rel.redundancy_group is not None:
-                    grouped[rel.source] = grouped[rel.target] = None
-        for ids in self._chunks([i for i in grouped if i not in touching]):
-            for rel in self._rels_touching(tx, ids):
-                index.put_rel(rel)
-        return index
-
-    def _rels_touching(self, tx: ManagedTransaction, ids: Sequence[str]) -> Iterator[Relationship]:
-        for record in tx.run(q.RELS_TOUCHING, ids=list(ids)):
-            yield rel_from_properties(record["source"], record["type"], record["target"], record["e"])
-
     def restore(self, changes: Iterable[HistoryEntry], *, progress: Progress | None = None) -> int:
         """Load a complete history copied from another store into this empty one (see the
         GraphStore contract); one transaction. Returns the last seq."""
-        index = GraphIndex()
-        history: list[dict[str, Any]] = []
-        last_at: datetime | None = None
-        for entry in changes:
-            check_next(entry, len(history))
-            before, after = entry_documents(entry)
-            key = entry_key(entry)
-            replay_change(index, self._decoder, entry.entity, entry.op, key, after)
-            history.append(
-                {
-                    "seq": entry.seq,
-                    "at": self._times.param(entry.at),
-                    "actor": entry.actor,
-                    "entity": entry.entity,
-                    "a": key[0],
-                    "t": key[1],
-                    "b": key[2],
-                    "op": entry.op,
-                    "before": before,
-                    "after": after,
-                }
-            )
-            last_at = entry.at
+        restored = replay_history(changes, self._decoder, self._times)
 
         def work(tx: ManagedTransaction) -> int:
-            head = tx.run(q.LOCK_FEED, feed=q.FEED).single(strict=True)
-            if head["seq"] or tx.run(q.COUNT_CIS).peek() is not None:
-                raise_not_empty()
-            steps: list[Step] = [(q.UPSERT_CIS, "rows", [ci_row(c, self._times) for c in index.cis.values()])]
-            steps += self._rel_steps(index.rels.values(), q.upsert_rels)
-            steps.append((q.APPEND_HISTORY, "rows", history))
-            self._run_steps(tx, steps, progress)
-            tx.run(q.ADVANCE_FEED, feed=q.FEED, seq=len(history), at=self._times.param(last_at)).consume()
-            return len(history)
+            return self._writer.restore(tx, restored, progress)
 
         return self._write(work)
-
-    def _rel_steps(
-        self, rels: Iterable[Relationship], statement: Callable[[str, Registry], str]
-    ) -> list[Step]:
-        """One ``statement`` per relationship type, with the rows of that type."""
-        return [
-            (statement(rel_type, self.registry), "rows", [rel_row(r) for r in group])
-            for rel_type, group in _by_type(rels).items()
-        ]
-
-    def _run_steps(self, tx: ManagedTransaction, steps: list[Step], progress: Progress | None) -> None:
-        """Run each statement over its rows in chunks, reporting ``progress(done, total)``."""
-        total = sum(len(rows) for _, _, rows in steps)
-        done = 0
-        for statement, name, rows in steps:
-            for chunk in self._chunks(rows):
-                tx.run(statement, {name: list(chunk)}).consume()
-                done += len(chunk)
-                if progress is not None:
-                    progress(done, total)
-
-    def _write_plan(
-        self,
-        tx: ManagedTransaction,
-        plan: Plan,
-        *,
-        seq: int,
-        actor: str,
-        at: datetime,
-        progress: Progress | None,
-    ) -> int:
-        """Write the plan and its history inside ``tx``; return the new last seq."""
-        history: list[dict[str, Any]] = []
-        for ci, before in sorted(plan.ci_writes, key=lambda w: w[0].id):
-            seq += 1
-            op = "update" if before else "create"
-            history.append(
-                history_row(seq, at, actor, "ci", (ci.id, None, None), op, before, ci, self._times)
-            )
-        for rel, before_rel in sorted(plan.rel_writes, key=lambda w: w[0].key):
-            seq += 1
-            op = "update" if before_rel else "create"
-            history.append(
-                history_row(seq, at, actor, "relationship", rel.key, op, before_rel, rel, self._times)
-            )
-        for rel in plan.rel_deletes:
-            seq += 1
-            history.append(
-                history_row(seq, at, actor, "relationship", rel.key, "delete", rel, None, self._times)
-            )
-        for ci in plan.ci_deletes:
-            seq += 1
-            history.append(
-                history_row(seq, at, actor, "ci", (ci.id, None, None), "delete", ci, None, self._times)
-            )
-
-        steps: list[Step] = [(q.UPSERT_CIS, "rows", [ci_row(ci, self._times) for ci, _ in plan.ci_writes])]
-        steps += self._rel_steps((r for r, _ in plan.rel_writes), q.upsert_rels)
-        steps += self._rel_steps(plan.rel_deletes, q.delete_rels)
-        steps.append((q.DELETE_CIS, "ids", [ci.id for ci in plan.ci_deletes]))
-        steps.append((q.APPEND_HISTORY, "rows", history))
-        self._run_steps(tx, steps, progress)
-        tx.run(q.ADVANCE_FEED, feed=q.FEED, seq=seq, at=self._times.param(at)).consume()
-        return seq
 
     # -- reading -----------------------------------------------------------------------------
     def _as_of_seq(self, tx: ManagedTransaction, as_of: datetime) -> int | None:
@@ -543,7 +388,7 @@ class Neo4jStore:
             matches.sort()
             chunk, _ = page_of(matches, first, after)
             found: dict[str, CI] = {}
-            for ids in self._chunks(chunk):
+            for ids in chunks(chunk, self.options):
                 for record in tx.run(q.GET_CIS, ids=list(ids)):
                     ci = ci_from_properties(record["c"], self._times)
                     found[ci.id] = ci
@@ -596,10 +441,3 @@ class Neo4jStore:
 def _last_seq(tx: ManagedTransaction) -> int:
     record = tx.run(q.LAST_SEQ, feed=q.FEED).single()
     return 0 if record is None else int(record["seq"])
-
-
-def _by_type(rels: Iterable[Relationship]) -> dict[str, list[Relationship]]:
-    grouped: dict[str, list[Relationship]] = {}
-    for rel in rels:
-        grouped.setdefault(rel.type, []).append(rel)
-    return dict(sorted(grouped.items()))
