@@ -9,7 +9,8 @@ import pytest
 
 from cmdbgraph.ingest.importers import tabular, tabular_mappings
 from cmdbgraph.ingest.importers.tabular import CsvMapping, load_mapping, read_csv
-from cmdbgraph.ingest.importers.tabular_mappings import _SN_KINDS, SHIPPED_MAPPINGS, coerce, mapping_from_data
+from cmdbgraph.ingest.importers.tabular_mappings import SHIPPED_MAPPINGS, coerce, mapping_from_data
+from cmdbgraph.ingest.importers.tabular_shipped import SERVICENOW_KINDS
 from cmdbgraph.ingest.sources import SourceGraph
 from cmdbgraph.schema import BUILTIN_KINDS, BUILTIN_REL_TYPES, InvalidInput
 
@@ -121,7 +122,7 @@ def test_servicenow_notes_say_which_columns_were_not_read(servicenow: SourceGrap
 
 
 def test_shipped_kind_and_type_tables_name_real_kinds_and_types() -> None:
-    values = [v for pairs in _SN_KINDS.values() for pair in pairs for v in pair]
+    values = [v for pairs in SERVICENOW_KINDS.values() for pair in pairs for v in pair]
     assert len(values) == len(set(values)), "a ServiceNow class or label maps to two kinds"
     for mapping in SHIPPED_MAPPINGS.values():
         assert set(mapping.cis.kinds.values()) <= set(BUILTIN_KINDS)

@@ -1,9 +1,11 @@
 """Kubernetes manifests -> the CIs and dependencies they declare.
 
-``read_kubernetes(paths)`` reads files and folders (the only I/O); :func:`kubernetes_graph`
+``read_kubernetes(paths)`` reads files and folders (the only I/O, in
+:mod:`~cmdbgraph.ingest.importers.kustomize`); :func:`kubernetes_graph`
 turns their text into a :class:`~cmdbgraph.ingest.sources.SourceGraph` (pure).
 
-**Inputs.** Files are multi-document YAML (``kind: List`` items included). A folder with a
+**Inputs.** Files are multi-document YAML (``kind: List`` items included); which files are read
+is decided by :func:`~cmdbgraph.ingest.importers.kustomize.gather_manifests`. A folder with a
 ``kustomization.yaml`` (or that file itself) is read as ``kubectl apply -k`` deploys it: its
 ``resources`` (and ``bases``), recursively, with its ``namespace``; remote resources,
 components, patches, generators, ``images`` and other transformers are not applied (noted).
@@ -64,6 +66,7 @@ from cmdbgraph.ingest.importers.addresses import (
     workload_kind,
     workload_role,
 )
+from cmdbgraph.ingest.importers.kustomize import ManifestFile, gather_manifests
 from cmdbgraph.ingest.importers.yaml_lines import (
     YamlList,
     YamlMap,
@@ -78,130 +81,13 @@ from cmdbgraph.schema import InvalidInput, Problem
 
 FORMAT = "kubernetes"
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
-KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
-_YAML_SUFFIXES = (".yaml", ".yml")
-_KUSTOMIZE_READ = ("apiVersion", "kind", "resources", "bases", "namespace")
 _VAR_REF = re.compile(r"\$(\$|\(([A-Za-z_][A-Za-z0-9_.-]*)\))")
-
-
-@dataclass(frozen=True)
-class ManifestFile:
-    """One file's text, its name in evidence, and the namespace a kustomization imposes."""
-
-    name: str
-    text: str
-    namespace: str | None = None
 
 
 def read_kubernetes(paths: Sequence[Path]) -> SourceGraph:
     """The graph the manifests under ``paths`` declare (see the module doc); ``InvalidInput`` else."""
-    gather = _Gatherer()
-    for path in paths:
-        gather.add(path)
-    gather.note_left_out()
-    return kubernetes_graph(gather.files, notes=gather.notes, problems=gather.problems)
-
-
-class _Gatherer:
-    """Files to read, following kustomizations (the I/O edge)."""
-
-    def __init__(self) -> None:
-        self.files: list[ManifestFile] = []
-        self.notes: list[str] = []
-        self.problems: list[Problem] = []
-        self._seen: set[Path] = set()
-        self._kustomizations: dict[Path, Path] = {}
-
-    def add(self, path: Path) -> None:
-        kustomization = _kustomization_in(path) if path.is_dir() else None
-        if kustomization is not None or (path.name in KUSTOMIZATION_FILES and path.is_file()):
-            self._kustomize(kustomization or path, None)
-        elif path.is_dir():
-            for file in sorted(p for p in path.rglob("*") if p.suffix in _YAML_SUFFIXES and p.is_file()):
-                self._file(file, None)
-        elif path.is_file():
-            self._file(path, None)
-        else:
-            self.problems.append(Problem("MISSING_FILE", f"no such file or folder: {path}", where=str(path)))
-
-    def _file(self, path: Path, namespace: str | None) -> None:
-        if path.resolve() not in self._seen:
-            self._seen.add(path.resolve())
-            text = self._read(path)
-            if text is not None:
-                self.files.append(ManifestFile(path.as_posix(), text, namespace))
-
-    def _read(self, path: Path) -> str | None:
-        try:
-            return path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            self.problems.append(Problem("UNREADABLE_FILE", f"cannot read: {exc}", where=path.as_posix()))
-            return None
-
-    def _kustomize(self, path: Path, namespace: str | None) -> None:
-        if path.resolve() in self._kustomizations:
-            return
-        self._kustomizations[path.resolve()] = path
-        name, text = path.as_posix(), self._read(path)
-        docs, problems = load_yaml_documents(text or "", name)
-        self.problems.extend(problems)
-        spec = docs[0].value if docs else None
-        if not isinstance(spec, YamlMap):
-            if not problems and text is not None:
-                self.problems.append(Problem("BAD_KUSTOMIZATION", "a kustomization must be a mapping", name))
-            return
-        namespace = namespace or spec.text("namespace")
-        for key in ("resources", "bases"):
-            if spec.get(key) is not None and spec.seq(key) is None:
-                self.problems.append(
-                    Problem("BAD_KUSTOMIZATION", f"{key} must be a list", spec.loc_of(key).where, key)
-                )
-            for i, item in enumerate(spec.seq(key) or []):
-                where, at = spec.seq(key).loc_of(i).where, f"{key}[{i}]"  # type: ignore[union-attr]
-                if not isinstance(item, str):
-                    self.problems.append(Problem("BAD_KUSTOMIZATION", "not a path", where, at))
-                elif "://" in item or item.startswith(("github.com/", "git@")):
-                    self.notes.append(f"{where}: remote resource {item} not fetched")
-                else:
-                    self._resource(path.parent / item, namespace, where, at)
-        unsupported = ", ".join(k for k in spec if k not in _KUSTOMIZE_READ)
-        self.notes += (
-            [f"{name}: {unsupported} not applied (only resources and namespace are read)"]
-            if unsupported
-            else []
-        )
-
-    def note_left_out(self) -> None:
-        """Note the files beside each kustomization that it leaves out and nothing else read."""
-        for path in self._kustomizations.values():
-            left_out = sorted(
-                p.name
-                for p in path.parent.iterdir()
-                if p.suffix in _YAML_SUFFIXES and p.is_file() and p.name not in KUSTOMIZATION_FILES
-                if p.resolve() not in self._seen
-            )
-            if left_out:
-                self.notes.append(
-                    f"{path.as_posix()} leaves out {', '.join(left_out)}: not imported, as kubectl apply -k "
-                    "would not deploy them (pass a file itself to import it)"
-                )
-
-    def _resource(self, target: Path, namespace: str | None, where: str, at: str) -> None:
-        if target.is_dir():
-            inner = _kustomization_in(target)
-            if inner is None:
-                message = f"resource folder {target.as_posix()} has no kustomization.yaml"
-                self.problems.append(Problem("MISSING_FILE", message, where, at))
-            else:
-                self._kustomize(inner, namespace)
-        elif target.is_file():
-            self._file(target, namespace)
-        else:
-            self.problems.append(Problem("MISSING_FILE", f"no such resource: {target.as_posix()}", where, at))
-
-
-def _kustomization_in(folder: Path) -> Path | None:
-    return next((folder / n for n in KUSTOMIZATION_FILES if (folder / n).is_file()), None)
+    gathered = gather_manifests(paths)
+    return kubernetes_graph(gathered.files, notes=gathered.notes, problems=gathered.problems)
 
 
 @dataclass

@@ -1,10 +1,12 @@
 """CSV importer: one file of CIs and one of relationships, read through a column mapping.
 
-:func:`read_csv` streams both files with the :mod:`csv` module (a UTF-8 byte-order mark is
-dropped, quoting follows the mapping's ``quotechar``, ``delimiter`` is ``,`` or ``;`` or any one
-character) and turns every row into a claim of a :class:`~cmdbgraph.ingest.sources.SourceGraph`
-as the :class:`~cmdbgraph.ingest.importers.tabular_mappings.CsvMapping` says (its docstring
-documents the mapping file and the shipped ``servicenow`` and ``itop`` mappings).
+:func:`read_csv` streams both files with the :mod:`csv` module, through
+:mod:`~cmdbgraph.ingest.importers.tabular_files` (a UTF-8 byte-order mark is dropped, quoting
+follows the mapping's ``quotechar``, ``delimiter`` is ``,`` or ``;`` or any one character) and
+turns every row into a claim of a :class:`~cmdbgraph.ingest.sources.SourceGraph` as the
+:class:`~cmdbgraph.ingest.importers.tabular_mappings.CsvMapping` says (its docstring documents
+the mapping file; :mod:`~cmdbgraph.ingest.importers.tabular_shipped` the shipped ``servicenow``
+and ``itop`` mappings).
 
 What a row becomes:
 
@@ -34,17 +36,16 @@ is counted from the files' line breaks beforehand (an upper bound when cells hol
 
 from __future__ import annotations
 
-import codecs
-import csv
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Generic, TextIO, TypeVar
+from typing import Generic, TypeVar
 
 from pydantic import JsonValue
 
 from cmdbgraph.graphdb.gc_pause import gc_paused
+from cmdbgraph.ingest.importers.tabular_files import Header, count_lines, open_table
 from cmdbgraph.ingest.importers.tabular_mappings import (
     SHIPPED_MAPPINGS,
     Column,
@@ -66,8 +67,6 @@ Progress = Callable[[int, int], None]
 """``progress(done, total)``: rows read so far, of (about) ``total``."""
 
 PROGRESS_EVERY = 2000
-_HEADER_SHOWN = 20
-_Row = tuple[int, list[str]]
 T = TypeVar("T")
 
 
@@ -97,7 +96,7 @@ class _Lookup(Generic[T]):
 
 @dataclass
 class _Run:
-    """What one read_csv call accumulates: problems, notes, progress."""
+    """What one read_csv call accumulates: problems, notes, progress (the files' ``ReadLog``)."""
 
     progress: Progress | None
     total: int
@@ -116,97 +115,8 @@ class _Run:
         self.problems.append(Problem(code, message, where, column))
 
 
-def _count_lines(path: Path) -> int:
-    """Line breaks in ``path`` (plus one for a last line without one); 0 when unreadable."""
-    lines = 0
-    last = b"\n"
-    try:
-        with path.open("rb") as fh:
-            while chunk := fh.read(1 << 20):
-                lines += chunk.count(b"\n")
-                last = chunk[-1:]
-    except OSError:
-        return 0
-    return lines + (last != b"\n")
-
-
-@dataclass(frozen=True)
-class _Header:
-    """A file's header row: where it is and which column is at which index."""
-
-    file: str
-    line: int
-    names: tuple[str, ...]
-
-    def find(self, column: str) -> int | None:
-        if column in self.names:
-            return self.names.index(column)
-        folded = [i for i, n in enumerate(self.names) if n.casefold() == column.casefold()]
-        return folded[0] if len(folded) == 1 else None
-
-    def shown(self) -> str:
-        names = ", ".join(repr(n) for n in self.names[:_HEADER_SHOWN])
-        return names + (", ..." if len(self.names) > _HEADER_SHOWN else "") if names else "no columns"
-
-
-def _open(path: Path, mapping: CsvMapping, run: _Run) -> tuple[_Header, Iterator[_Row]] | None:
-    """The header of ``path`` and an iterator over its other rows; None when the file cannot be
-    opened (``UNREADABLE_FILE``) or read up to a header (``BAD_ENCODING``, ``BAD_CSV``)."""
-    try:
-        fh = path.open(encoding=mapping.encoding, newline="")
-    except OSError as exc:
-        run.problem("UNREADABLE_FILE", f"cannot open the file: {exc.strerror}", str(path))
-        return None
-    rows = _rows(fh, path, mapping, run)
-    reported = len(run.problems)
-    first = next(rows, None)
-    if len(run.problems) > reported:  # BAD_ENCODING or BAD_CSV before a header: nothing to check
-        return None
-    header = _Header(str(path), 1, ()) if first is None else _Header(str(path), first[0], tuple(first[1]))
-    return header, rows
-
-
-def _undecodable_line(path: Path, encoding: str) -> int:
-    """The first line of ``path`` that is not ``encoding`` text (for the message only: the text
-    stream decodes in chunks, so its error does not say which line)."""
-    decoder = codecs.getincrementaldecoder(encoding)()
-    number = 0
-    with path.open("rb") as fh:
-        for number, raw in enumerate(fh, 1):
-            try:
-                decoder.decode(raw)
-            except UnicodeDecodeError:
-                return number
-    return max(number, 1)  # an incomplete sequence at the very end
-
-
-def _rows(fh: TextIO, path: Path, mapping: CsvMapping, run: _Run) -> Iterator[_Row]:
-    """``(line, cells)`` of every non-blank row (cells stripped); closes ``fh`` when done.
-
-    A reading error becomes one ``BAD_ENCODING`` or ``BAD_CSV`` problem at its line and ends the
-    file.
-    """
-    with fh:
-        reader = csv.reader(fh, delimiter=mapping.delimiter, quotechar=mapping.quotechar, strict=True)
-        line = 0
-        try:
-            for cells in reader:
-                start, line = line + 1, reader.line_num
-                stripped = [c.strip() for c in cells]
-                if any(stripped):
-                    yield start, stripped
-        except UnicodeDecodeError as exc:
-            where = f"{path}:{_undecodable_line(path, mapping.encoding)}"
-            message = f"not {mapping.encoding} text ({exc.reason}); give the mapping its encoding:"
-            run.problem("BAD_ENCODING", message, where)
-            run.cut_short.add(str(path))
-        except csv.Error as exc:
-            run.problem("BAD_CSV", f"not readable as CSV: {exc}", f"{path}:{reader.line_num}")
-            run.cut_short.add(str(path))
-
-
 def _resolve(
-    header: _Header, required: Sequence[tuple[str, str]], optional: Sequence[tuple[str, Column]], run: _Run
+    header: Header, required: Sequence[tuple[str, str]], optional: Sequence[tuple[str, Column]], run: _Run
 ) -> tuple[dict[str, int], bool]:
     """Column indexes by column name; reports ``MISSING_COLUMN`` for absent required columns
     (and returns ok=False), notes absent optional ones."""
@@ -237,7 +147,7 @@ def _resolve(
     return found, ok
 
 
-def _cells_fit(cells: list[str], header: _Header, where: str, run: _Run) -> bool:
+def _cells_fit(cells: list[str], header: Header, where: str, run: _Run) -> bool:
     width = len(header.names)
     if len(cells) == width or (len(cells) > width and not any(cells[width:])):
         return True
@@ -250,7 +160,7 @@ def _cells_fit(cells: list[str], header: _Header, where: str, run: _Run) -> bool
 
 
 def _coerced(
-    cells: list[str], columns: Sequence[tuple[str, int, ValueType]], header: _Header, where: str, run: _Run
+    cells: list[str], columns: Sequence[tuple[str, int, ValueType]], header: Header, where: str, run: _Run
 ) -> dict[str, JsonValue]:
     """The attributes of one row: non-empty cells coerced (``BAD_VALUE`` when they do not)."""
     out: dict[str, JsonValue] = {}
@@ -279,7 +189,7 @@ def _read_cis(path: Path, mapping: CsvMapping, run: _Run) -> tuple[list[SourceCI
     file = str(path)
     cis: list[SourceCI] = []
     found = _CiIndex()
-    table = _open(path, mapping, run)
+    table = open_table(path, mapping, run)
     if table is None:
         return cis, found, False
     header, rows = table
@@ -407,7 +317,7 @@ def _read_relationships(
     if spec is None:
         run.problem("BAD_MAPPING", f"mapping {mapping.name!r} has no relationships: section", file)
         return []
-    table = _open(path, mapping, run)
+    table = open_table(path, mapping, run)
     if table is None:
         return []
     header, rows = table
@@ -502,9 +412,9 @@ def read_csv(
     Reads the files row by row (the only I/O); raises ``InvalidInput`` with every problem of
     both files (codes in the module docstring) and returns nothing in that case.
     """
-    total = max(0, _count_lines(cis_file) - 1)
+    total = max(0, count_lines(cis_file) - 1)
     if relationships_file is not None:
-        total += max(0, _count_lines(relationships_file) - 1)
+        total += max(0, count_lines(relationships_file) - 1)
     run = _Run(progress, total)
     with gc_paused(freeze=True):  # a million small acyclic objects: collector passes cost half
         cis, index, cis_ok = _read_cis(cis_file, mapping, run)
