@@ -40,6 +40,7 @@ class Limits:
     max_ids: int = 200
     max_batch: int = 1000
     max_page: int = 500
+    max_candidates: int = 100
     default_page: int = 50
 
     def extensions(self) -> list[Callable[[], SchemaExtension]]:
@@ -79,3 +80,9 @@ class Limits:
         if first < 1 or first > self.max_page:
             raise QueryTooComplex(f"first must be between 1 and {self.max_page}, got {first}")
         return first
+
+    def check_candidates(self, limit: int) -> int:
+        """``limit`` root-cause candidates, if within 1..``max_candidates``."""
+        if not 1 <= limit <= self.max_candidates:
+            raise QueryTooComplex(f"limit must be between 1 and {self.max_candidates}, got {limit}")
+        return limit

@@ -51,7 +51,7 @@ from cmdbgraph.access.redaction import is_restricted
 from cmdbgraph.access.roles import Permission
 from cmdbgraph.graphdb import Direction
 from cmdbgraph.graphql.context import Api, ApiContext
-from cmdbgraph.graphql.errors import INTERNAL_MESSAGE, ApiError, Forbidden, QueryTooComplex
+from cmdbgraph.graphql.errors import INTERNAL_MESSAGE, ApiError, Forbidden
 from cmdbgraph.impact.blast_radius import blast_radius
 from cmdbgraph.impact.planned_change import change_impact
 from cmdbgraph.impact.root_cause import root_cause
@@ -290,8 +290,7 @@ def map_routes(api: Api) -> list[BaseRoute]:
         limits.check_count(healthy, argument="healthy")
         limit = _int(request, "limit", CANDIDATES)
         assert limit is not None
-        if not 1 <= limit <= 100:
-            raise QueryTooComplex(f"limit must be between 1 and 100, got {limit}")
+        limits.check_candidates(limit)
         options = _options(request)
         link = map_link(request.scope.get("root_path", ""))
 

@@ -20,7 +20,7 @@ from cmdbgraph.access.redaction import is_restricted
 from cmdbgraph.access.roles import Permission
 from cmdbgraph.graphdb.memory_index import encode_cursor
 from cmdbgraph.graphql.context import ApiContext, Snapshot
-from cmdbgraph.graphql.errors import Forbidden, QueryTooComplex
+from cmdbgraph.graphql.errors import Forbidden
 from cmdbgraph.graphql.types import (
     AttributeFilter,
     CIConnection,
@@ -150,8 +150,7 @@ class Query:
         ctx.require(Permission.ANALYSIS)
         ctx.api.limits.check_count(symptoms, argument="symptoms")
         ctx.api.limits.check_count(healthy or [], argument="healthy")
-        if not 1 <= limit <= 100:
-            raise QueryTooComplex(f"limit must be between 1 and 100, got {limit}")
+        ctx.api.limits.check_candidates(limit)
 
         def compute() -> tuple[Snapshot, list[Candidate]]:
             snap = ctx.api.snapshots.get()
